@@ -1,0 +1,2 @@
+export * from './ipld/cbor.js';
+export * from './ipld/blockstore.js';
