@@ -1,11 +1,13 @@
 import { Command } from 'commander';
+import { stateCommand } from './state.js';
 
 export function buildProgram(): Command {
   const program = new Command();
   program
     .name('tsfvm')
     .description('The Filecoin Virtual Machine in TypeScript')
-    .version('0.1.0');
+    .version('0.1.0')
+    .addCommand(stateCommand());
   return program;
 }
 

@@ -33,12 +33,14 @@ export class StateTree {
     private readonly hamt: Hamt<unknown>,
     readonly version: number,
     private readonly info: CID,
+    private actorsCid: CID,
   ) {}
 
   /** A new, empty version-5 state tree. */
   static create(store: Blockstore): StateTree {
     const info = putCbor(store, []);
-    return new StateTree(store, Hamt.create(store, { bitWidth: HAMT_BIT_WIDTH }), 5, info);
+    const hamt = Hamt.create<unknown>(store, { bitWidth: HAMT_BIT_WIDTH });
+    return new StateTree(store, hamt, 5, info, hamt.flush());
   }
 
   static load(store: Blockstore, root: CID): StateTree {
@@ -47,21 +49,27 @@ export class StateTree {
       throw new StateTreeError(`state root ${root.toString()} is not a [version, actors, info] tuple`);
     }
     const [version, actors, info] = obj as [unknown, unknown, unknown];
-    if (version !== 5) {
+    if (version !== 3 && version !== 4 && version !== 5) {
+      // Versions 3-5 share the root layout; 5 adds the delegated address to each actor.
       throw new StateTreeError(`state root ${root.toString()}: unsupported state tree version ${String(version)}`);
     }
     if (!isCid(actors) || !isCid(info)) {
       throw new StateTreeError(`state root ${root.toString()}: actors and info must be CIDs`);
     }
     const hamt = Hamt.load<unknown>(store, actors, { bitWidth: HAMT_BIT_WIDTH });
-    return new StateTree(store, hamt, version, info);
+    return new StateTree(store, hamt, version, info, actors);
+  }
+
+  /** CID of the actors HAMT as last loaded or flushed. */
+  get actorsRoot(): CID {
+    return this.actorsCid;
   }
 
   getActor(id: bigint): ActorState | undefined {
     const cached = this.actorCache.get(id);
     if (cached !== undefined) return cached.actor;
     const raw = this.hamt.get(Address.newId(id).toBytes());
-    const actor = raw === undefined ? undefined : actorStateFromCbor(raw, `actor ${id}`);
+    const actor = raw === undefined ? undefined : actorStateFromCbor(raw, `actor ${id}`, this.version);
     this.actorCache.set(id, { dirty: false, actor });
     return actor;
   }
@@ -141,9 +149,10 @@ export class StateTree {
       entry.dirty = false;
       const key = Address.newId(id).toBytes();
       if (entry.actor === undefined) this.hamt.delete(key);
-      else this.hamt.set(key, actorStateToCbor(entry.actor));
+      else this.hamt.set(key, actorStateToCbor(entry.actor, this.version));
     }
     const actors = this.hamt.flush();
+    this.actorsCid = actors;
     return putCbor(this.store, [this.version, actors, this.info]);
   }
 
@@ -151,7 +160,7 @@ export class StateTree {
   forEachActor(cb: (addr: Address, actor: ActorState) => void): void {
     this.hamt.forEach((key, value) => {
       const addr = Address.fromBytes(key);
-      cb(addr, actorStateFromCbor(value, `actor ${addr.toString()}`));
+      cb(addr, actorStateFromCbor(value, `actor ${addr.toString()}`, this.version));
     });
   }
 }
