@@ -5,6 +5,10 @@
 // Where they differ in kind (randomness, events), each generation has its own method and
 // calling the other generation's method throws: a kernel of the wrong era must fail loudly,
 // never charge a plausible wrong amount.
+//
+// nv17 ("skyr", ref-fvm 2.x) prices with signed i64 gas: its charges may be negative
+// (OnDeleteActor) and saturate at i64::MAX. Charges that ref-fvm 2 does not make at all
+// (state access, value transfer apart from the send, memory, context, events) throw for it.
 import { GasCharge } from './charge.js';
 import {
   type Gas,
@@ -23,9 +27,11 @@ import {
   type PriceGeneration,
   type PriceTable,
   type SignatureKind,
+  type SkyrPrices,
   type WatermelonPrices,
   HASH_BLAKE2B_256,
   HYGGE_PRICES,
+  SKYR_PRICES,
   TEEP_PRICES,
   WATERMELON_PRICES,
 } from './price-tables.js';
@@ -74,6 +80,21 @@ function satMul(a: bigint, b: bigint): bigint {
   return m > U64_MAX ? U64_MAX : m;
 }
 
+const I64_MIN = -(1n << 63n);
+const I64_MAX = (1n << 63n) - 1n;
+
+/** Clamps to ref-fvm 2's i64 gas, whose every operation saturates. */
+function i64(v: bigint): Gas {
+  return v > I64_MAX ? I64_MAX : v < I64_MIN ? I64_MIN : v;
+}
+
+/** ref-fvm 2 multiplies by sizes cast to i64 (sizes are non-negative and bounded). */
+function i64Size(n: bigint | number, what: string): bigint {
+  const v = toU64(n, what);
+  if (v > I64_MAX) throw new RangeError(`${what} ${v} exceeds i64`);
+  return v;
+}
+
 /** An epoch distance (ChainEpoch, an i64), validated. */
 function epochDistance(epochs: bigint | number, what: string): bigint {
   if (typeof epochs === 'number' && !Number.isSafeInteger(epochs)) {
@@ -97,9 +118,32 @@ export class PriceList {
     return this.prices.wasm;
   }
 
-  /** Actor IDs whose state-tree access is free (FIP-0055). */
+  /** Actor IDs whose state-tree access is free (FIP-0055, nv18+). */
   get preloadedActors(): readonly bigint[] {
-    return this.prices.preloadedActors;
+    return this.common('preloaded actors').preloadedActors;
+  }
+
+  /** The nv17 table, or undefined for later generations. */
+  private get skyr(): SkyrPrices | undefined {
+    return this.prices.generation === 'skyr' ? this.prices : undefined;
+  }
+
+  /** The nv18+ tables; nv17 has no such charge. */
+  private common(op: string): HyggePrices | WatermelonPrices {
+    const p = this.prices;
+    if (p.generation === 'skyr') {
+      throw new PriceListError(`${op} does not exist at nv17: ref-fvm 2 (skyr price list) makes no such charge`);
+    }
+    return p;
+  }
+
+  /** nv17 only. */
+  private skyrOnly(op: string): SkyrPrices {
+    const p = this.prices;
+    if (p.generation !== 'skyr') {
+      throw new PriceListError(`${op} is priced only for nv17; this is the ${p.generation} price list`);
+    }
+    return p;
   }
 
   private hygge(op: string): HyggePrices {
@@ -112,14 +156,14 @@ export class PriceList {
 
   private watermelon(op: string): WatermelonPrices {
     const p = this.prices;
-    if (p.generation === 'hygge') {
-      throw new PriceListError(`${op} is priced only from nv21; this is the hygge price list`);
+    if (p.generation === 'hygge' || p.generation === 'skyr') {
+      throw new PriceListError(`${op} is priced only from nv21; this is the ${p.generation} price list`);
     }
     return p;
   }
 
   private hashPrice(code: number): ScalingCost {
-    const cost = this.prices.hashingCost.get(code);
+    const cost = this.common('hashing by function').hashingCost.get(code);
     if (cost === undefined) {
       throw new PriceListError(`no price for hash function with multihash code 0x${code.toString(16)}`);
     }
@@ -130,7 +174,14 @@ export class PriceList {
 
   /** Inclusion of a chain message of `msgSize` serialized bytes (also pays the sender's state update). */
   onChainMessage(msgSize: number): GasCharge {
-    const p = this.prices;
+    const s = this.skyr;
+    if (s) {
+      // nv17: compute flat; storage (36 + size) storage units, no separate sender update.
+      const perByte = i64(s.onChainMessageStoragePerByte * i64Size(msgSize, 'message size'));
+      const units = i64(s.onChainMessageStorageBase + perByte);
+      return new GasCharge('OnChainMessage', s.onChainMessageComputeBase, i64(units * s.storageGasMultiplier));
+    }
+    const p = this.common('OnChainMessage');
     return new GasCharge(
       'OnChainMessage',
       applyScaling(p.onChainMessageCompute, msgSize),
@@ -139,12 +190,12 @@ export class PriceList {
   }
 
   onValueTransfer(): GasCharge {
-    return new GasCharge('OnValueTransfer', this.prices.sendTransferFunds, ZERO_GAS);
+    return new GasCharge('OnValueTransfer', this.common('OnValueTransfer').sendTransferFunds, ZERO_GAS);
   }
 
   /** Invoking a method; from nv21 each IPLD link in the parameters is tracked and charged. */
   onMethodInvocation(_paramSize = 0, paramLinks = 0): GasCharge {
-    const p = this.prices;
+    const p = this.common('OnMethodInvocation without value and method (use onMethodInvocationWithValue)');
     const compute =
       p.generation === 'hygge'
         ? p.sendInvokeMethod
@@ -153,11 +204,36 @@ export class PriceList {
   }
 
   /**
+   * nv17: the one charge of every send (top-level, internal, and the constructor call of an
+   * auto-created account), made after the receiver is found and before any transfer, whether
+   * or not code runs. It depends on whether `value` is non-zero and whether `method` is 0.
+   * A negative value counts as non-zero, as in the reference (the transfer then refuses it).
+   */
+  onMethodInvocationWithValue(value: bigint, method: bigint | number): GasCharge {
+    const s = this.skyrOnly('OnMethodInvocation by value and method');
+    const isSend = toU64(method, 'method number') === 0n;
+    let gas = s.sendBase;
+    if (value !== 0n) {
+      gas += s.sendTransferFunds;
+      if (isSend) gas += s.sendTransferOnlyPremium;
+    }
+    if (!isSend) gas += s.sendInvokeMethod;
+    return new GasCharge('OnMethodInvocation', i64(gas), ZERO_GAS);
+  }
+
+  /**
    * Returning from a call. At depth 1 the return value goes on chain and is charged per
-   * byte. Deeper, nv18–nv20 charge nothing (undefined) and nv21+ charge the tracked links.
+   * byte. Deeper, nv17–nv20 charge nothing (undefined) and nv21+ charge the tracked links.
+   * nv17 makes the depth-1 charge in the executor, for successful calls only.
    */
   onMethodReturn(callDepth: number, returnSize: number, returnLinks = 0): GasCharge | undefined {
-    const p = this.prices;
+    const s = this.skyr;
+    if (s) {
+      if (callDepth !== 1) return undefined;
+      const units = i64(s.onChainReturnValuePerByte * i64Size(returnSize, 'return size'));
+      return new GasCharge('OnChainReturnValue', ZERO_GAS, i64(units * s.storageGasMultiplier));
+    }
+    const p = this.common('OnChainReturnValue');
     if (callDepth === 1) {
       return new GasCharge(
         'OnChainReturnValue',
@@ -176,61 +252,80 @@ export class PriceList {
 
   // ---- actors and addresses ----------------------------------------------------------
 
-  /** Creating an actor; `newAddress` when an address is also assigned to it. */
+  /**
+   * Creating an actor; `newAddress` when an address is also assigned to it. nv17 has a
+   * single price for both cases (compute plus 76 storage units) and ignores the flag.
+   */
   onCreateActor(newAddress: boolean): GasCharge {
-    const p = this.prices;
+    const s = this.skyr;
+    if (s) {
+      const storage = i64(s.createActorStorage * s.storageGasMultiplier);
+      return new GasCharge('OnCreateActor', s.createActorCompute, storage);
+    }
+    const p = this.common('OnCreateActor');
     let storage = p.actorCreateStorage;
     if (newAddress) storage = gasAdd(storage, gasAdd(p.addressAssignment, p.addressLookup));
     return new GasCharge('OnCreateActor', ZERO_GAS, storage);
   }
 
+  /** Deleting an actor. nv17 refunds 76 storage units: the charge is negative. */
   onDeleteActor(): GasCharge {
+    const s = this.skyr;
+    if (s) return new GasCharge('OnDeleteActor', ZERO_GAS, i64(s.deleteActor * s.storageGasMultiplier));
     return new GasCharge('OnDeleteActor', ZERO_GAS, ZERO_GAS);
   }
 
   onActorLookup(): GasCharge {
-    return new GasCharge('OnActorLookup', ZERO_GAS, this.prices.actorLookup);
+    return new GasCharge('OnActorLookup', ZERO_GAS, this.common('OnActorLookup').actorLookup);
   }
 
   onActorUpdate(): GasCharge {
-    return new GasCharge('OnActorUpdate', ZERO_GAS, this.prices.actorUpdate);
+    return new GasCharge('OnActorUpdate', ZERO_GAS, this.common('OnActorUpdate').actorUpdate);
   }
 
   onActorCreate(): GasCharge {
-    return new GasCharge('OnActorCreate', ZERO_GAS, this.prices.actorCreateStorage);
+    return new GasCharge('OnActorCreate', ZERO_GAS, this.common('OnActorCreate').actorCreateStorage);
   }
 
   onSelfBalance(): GasCharge {
+    this.common('OnSelfBalance');
     return new GasCharge('OnSelfBalance', ZERO_GAS, ZERO_GAS);
   }
 
   onBalanceOf(): GasCharge {
+    this.common('OnBalanceOf');
     return new GasCharge('OnBalanceOf', ZERO_GAS, ZERO_GAS);
   }
 
   onResolveAddress(): GasCharge {
+    this.common('OnResolveAddress');
     return new GasCharge('OnResolveAddress', ZERO_GAS, ZERO_GAS);
   }
 
   /** Looking up an actor's delegated (f4) address. */
   onLookupDelegatedAddress(): GasCharge {
+    this.common('OnLookupAddress');
     return new GasCharge('OnLookupAddress', ZERO_GAS, ZERO_GAS);
   }
 
   onGetActorCodeCid(): GasCharge {
+    this.common('OnGetActorCodeCid');
     return new GasCharge('OnGetActorCodeCid', ZERO_GAS, ZERO_GAS);
   }
 
   onGetBuiltinActorType(): GasCharge {
-    return new GasCharge('OnGetBuiltinActorType', this.prices.builtinActorManifestLookup, ZERO_GAS);
+    const p = this.common('OnGetBuiltinActorType');
+    return new GasCharge('OnGetBuiltinActorType', p.builtinActorManifestLookup, ZERO_GAS);
   }
 
   onGetCodeCidForType(): GasCharge {
-    return new GasCharge('OnGetCodeCidForType', this.prices.builtinActorManifestLookup, ZERO_GAS);
+    const p = this.common('OnGetCodeCidForType');
+    return new GasCharge('OnGetCodeCidForType', p.builtinActorManifestLookup, ZERO_GAS);
   }
 
   onInstallActor(wasmSize: number): GasCharge {
-    return new GasCharge('OnInstallActor', gasMul(this.prices.installWasmPerByteCost, wasmSize), ZERO_GAS);
+    const p = this.common('OnInstallActor');
+    return new GasCharge('OnInstallActor', gasMul(p.installWasmPerByteCost, wasmSize), ZERO_GAS);
   }
 
   /** Reading the actor's state root (nv21+). */
@@ -248,11 +343,11 @@ export class PriceList {
   // ---- context -------------------------------------------------------------------------
 
   onNetworkContext(): GasCharge {
-    return new GasCharge('OnNetworkContext', this.prices.networkContext, ZERO_GAS);
+    return new GasCharge('OnNetworkContext', this.common('OnNetworkContext').networkContext, ZERO_GAS);
   }
 
   onMessageContext(): GasCharge {
-    return new GasCharge('OnMessageContext', this.prices.messageContext, ZERO_GAS);
+    return new GasCharge('OnMessageContext', this.common('OnMessageContext').messageContext, ZERO_GAS);
   }
 
   /**
@@ -261,7 +356,7 @@ export class PriceList {
    * nv21+: the chain-walking price, flat plus per epoch.
    */
   onTipsetCid(lookback: bigint | number): GasCharge {
-    const p = this.prices;
+    const p = this.common('OnTipsetCid');
     const epochs = epochDistance(lookback, 'tipset lookback');
     if (p.generation === 'hygge') {
       return new GasCharge('OnTipsetCid', ZERO_GAS, epochs > 1n ? p.tipsetCidHistorical : p.tipsetCidLatest);
@@ -281,8 +376,17 @@ export class PriceList {
     return new GasCharge('OnGetRandomness', ZERO_GAS, applyScaling(p.lookbackCost, epochs));
   }
 
-  /** Randomness, nv18–nv20: extern seed plus blake2b over the entropy and 48 bytes of framing. */
+  /**
+   * Randomness priced by entropy length.
+   * nv17: all compute, the extern surcharge plus base plus per byte (0 and 0: 21000 flat).
+   * nv18–nv20: extern seed plus blake2b over the entropy and 48 bytes of framing.
+   */
   onGetRandomnessWithEntropy(entropyLength: number): GasCharge {
+    const s = this.skyr;
+    if (s) {
+      const perByte = i64(s.getRandomnessPerByte * i64Size(entropyLength, 'entropy length'));
+      return new GasCharge('OnGetRandomness', i64(s.externCost + s.getRandomnessBase + perByte), ZERO_GAS);
+    }
     const p = this.hygge('OnGetRandomness by entropy');
     const hashed = satAdd(toU64(entropyLength, 'entropy length'), RAND_INITIAL_HASH);
     const hash = applyScaling(this.hashPrice(HASH_BLAKE2B_256), hashed);
@@ -291,8 +395,16 @@ export class PriceList {
 
   // ---- crypto ----------------------------------------------------------------------------
 
+  /** Signature verification; nv17 prices by type only, ignoring the data length. */
   onVerifySignature(sigType: SignatureKind, dataLength: number): GasCharge {
-    const cost = this.prices.sigCost.get(sigType);
+    const s = this.skyr;
+    if (s) {
+      toU64(dataLength, 'signed data length');
+      const flat = s.sigCost.get(sigType);
+      if (flat === undefined) throw new PriceListError(`no price for signature type ${String(sigType)}`);
+      return new GasCharge('OnVerifySignature', flat, ZERO_GAS);
+    }
+    const cost = this.common('OnVerifySignature').sigCost.get(sigType);
     if (cost === undefined) throw new PriceListError(`no price for signature type ${String(sigType)}`);
     return new GasCharge('OnVerifySignature', applyScaling(cost, dataLength), ZERO_GAS);
   }
@@ -312,8 +424,16 @@ export class PriceList {
     return new GasCharge('OnRecoverSecpPublicKey', this.prices.secp256k1RecoverCost, ZERO_GAS);
   }
 
-  /** Hashing `dataLength` bytes with the hash of multihash code `hashCode`. */
+  /**
+   * Hashing `dataLength` bytes with the hash of multihash code `hashCode`. nv17 charges one
+   * flat price for any code, even one it then rejects as unsupported.
+   */
   onHashing(hashCode: number, dataLength: number): GasCharge {
+    const s = this.skyr;
+    if (s) {
+      toU64(dataLength, 'hashed data length');
+      return new GasCharge('OnHashing', s.hashingBase, ZERO_GAS);
+    }
     return new GasCharge('OnHashing', applyScaling(this.hashPrice(hashCode), dataLength), ZERO_GAS);
   }
 
@@ -344,6 +464,10 @@ export class PriceList {
       throw new PriceListError('aggregate seal price table lacks its default proof type');
     }
     const n = toU64(sectorCount, 'aggregated sector count');
+    if (p.generation === 'skyr') {
+      const perSector = i64(per * i64Size(n, 'aggregated sector count'));
+      return new GasCharge('OnVerifyAggregateSeals', i64(perSector + lookupStep(ladder, n)), ZERO_GAS);
+    }
     return new GasCharge('OnVerifyAggregateSeals', gasAdd(gasMul(per, n), lookupStep(ladder, n)), ZERO_GAS);
   }
 
@@ -360,18 +484,28 @@ export class PriceList {
     const cost =
       p.verifyPostLookup.get(firstProofType ?? p.verifyPostDefault) ?? p.verifyPostLookup.get(p.verifyPostDefault);
     if (cost === undefined) throw new PriceListError('PoSt price table lacks its default proof type');
+    if (p.generation === 'skyr') {
+      const scaled = i64(cost.scale * i64Size(challengedSectors, 'challenged sector count'));
+      return new GasCharge('OnVerifyPost', i64(cost.flat + scaled), ZERO_GAS);
+    }
     return new GasCharge('OnVerifyPost', applyScaling(cost, challengedSectors), ZERO_GAS);
   }
 
+  /** nv17 counts it as compute including the extern surcharge; later as "other" gas. */
   onVerifyConsensusFault(): GasCharge {
-    return new GasCharge('OnVerifyConsensusFault', ZERO_GAS, this.prices.verifyConsensusFault);
+    const s = this.skyr;
+    if (s) return new GasCharge('OnVerifyConsensusFault', i64(s.externCost + s.verifyConsensusFault), ZERO_GAS);
+    const p = this.common('OnVerifyConsensusFault');
+    return new GasCharge('OnVerifyConsensusFault', ZERO_GAS, p.verifyConsensusFault);
   }
 
   // ---- blocks ----------------------------------------------------------------------------
 
   /** Opening a block, before its size is known. nv21+ also checks the CID is reachable. */
   onBlockOpenBase(): GasCharge {
-    const p = this.prices;
+    const s = this.skyr;
+    if (s) return new GasCharge('OnBlockOpenBase', i64(s.externCost + s.blockOpenBase), ZERO_GAS);
+    const p = this.common('OnBlockOpenBase');
     const compute = p.generation === 'hygge' ? ZERO_GAS : p.ipldLinkChecked;
     return new GasCharge('OnBlockOpenBase', compute, p.blockOpen.flat);
   }
@@ -381,7 +515,14 @@ export class PriceList {
    * Either way at least the memory-retention floor is charged.
    */
   onBlockOpen(dataSize: number, links = 0): GasCharge {
-    const p = this.prices;
+    const s = this.skyr;
+    if (s) {
+      // nv17: retention plus one copy per byte, all compute; links are not tracked.
+      const size = i64Size(dataSize, 'block size');
+      const gas = i64(i64(s.blockOpenMemoryRetentionPerByte * size) + i64(s.blockMemcpyPerByte * size));
+      return new GasCharge('OnBlockOpenPerByte', gas, ZERO_GAS);
+    }
+    const p = this.common('OnBlockOpen');
     const openPerByte = gasMul(p.blockOpen.scale, dataSize);
     const copy = gasAdd(applyScaling(p.blockAllocate, dataSize), applyScaling(p.blockMemcpy, dataSize));
     const floor = applyScaling(p.blockMemoryRetentionMinimum, dataSize);
@@ -397,12 +538,23 @@ export class PriceList {
 
   /** Copying `dataSize` bytes of an open block into actor memory. */
   onBlockRead(dataSize: number): GasCharge {
-    return new GasCharge('OnBlockRead', applyScaling(this.prices.blockMemcpy, dataSize), ZERO_GAS);
+    const s = this.skyr;
+    if (s) {
+      const gas = i64(s.blockReadBase + i64(s.blockMemcpyPerByte * i64Size(dataSize, 'bytes read')));
+      return new GasCharge('OnBlockRead', gas, ZERO_GAS);
+    }
+    return new GasCharge('OnBlockRead', applyScaling(this.common('OnBlockRead').blockMemcpy, dataSize), ZERO_GAS);
   }
 
   /** Creating a block of `dataSize` bytes with `links` links to check (nv21+). */
   onBlockCreate(dataSize: number, links = 0): GasCharge {
-    const p = this.prices;
+    const s = this.skyr;
+    if (s) {
+      const size = i64Size(dataSize, 'block size');
+      const memory = i64(i64(s.blockCreateMemoryRetentionPerByte * size) + i64(s.blockMemcpyPerByte * size));
+      return new GasCharge('OnBlockCreate', i64(s.blockCreateBase + memory), ZERO_GAS);
+    }
+    const p = this.common('OnBlockCreate');
     let compute = gasAdd(applyScaling(p.blockMemcpy, dataSize), applyScaling(p.blockAllocate, dataSize));
     if (p.generation !== 'hygge') compute = gasAdd(compute, gasMul(p.ipldLinkChecked, links));
     const surcharge = gasSub(applyScaling(p.blockMemoryRetentionMinimum, dataSize), compute);
@@ -411,7 +563,16 @@ export class PriceList {
 
   /** Linking (hashing and committing) a block of `dataSize` bytes with hash `hashCode`. */
   onBlockLink(hashCode: number, dataSize: number): GasCharge {
-    const p = this.prices;
+    const s = this.skyr;
+    if (s) {
+      // nv17: two copies (into the buffered store, then out to the client) and per-byte
+      // storage; the hash itself is not priced (only blake2b-256 is accepted, checked earlier).
+      const size = i64Size(dataSize, 'block size');
+      const compute = i64(s.blockLinkBase + i64(i64(s.blockMemcpyPerByte * size) * 2n));
+      const storage = i64(i64(s.blockLinkStoragePerByte * s.storageGasMultiplier) * size);
+      return new GasCharge('OnBlockLink', compute, storage);
+    }
+    const p = this.common('OnBlockLink');
     let compute = gasAdd(
       gasAdd(applyScaling(p.blockMemcpy, dataSize), applyScaling(p.blockAllocate, dataSize)),
       applyScaling(this.hashPrice(hashCode), dataSize),
@@ -488,19 +649,19 @@ export class PriceList {
 
   // ---- WASM ------------------------------------------------------------------------------
 
-  /** Milligas for a module's minimum memory (charged as "wasm_memory_init"). */
+  /** Milligas for a module's minimum memory (charged as "wasm_memory_init"; not at nv17). */
   initMemoryGas(minMemoryBytes: bigint | number): Gas {
-    return initMemoryGas(this.prices.wasm, minMemoryBytes);
+    return initMemoryGas(this.common('wasm_memory_init').wasm, minMemoryBytes);
   }
 
-  /** Milligas for memory growth (charged as "wasm_memory_grow"). */
+  /** Milligas for memory growth (charged as "wasm_memory_grow"; not at nv17). */
   growMemoryGas(growBytes: bigint | number): Gas {
-    return growMemoryGas(this.prices.wasm, growBytes);
+    return growMemoryGas(this.common('wasm_memory_grow').wasm, growBytes);
   }
 
-  /** Milligas for a module's minimum table elements (charged as "wasm_table_init"). */
+  /** Milligas for a module's minimum table elements (charged as "wasm_table_init"; not at nv17). */
   initTableGas(minTableElements: bigint | number): Gas {
-    return initTableGas(this.prices.wasm, minTableElements);
+    return initTableGas(this.common('wasm_table_init').wasm, minTableElements);
   }
 
   /** Metering price of one WASM instruction, by text-format mnemonic. */
@@ -510,35 +671,52 @@ export class PriceList {
   }
 }
 
+type GenerationRow = { readonly from: number; readonly to: number; readonly list: PriceList };
+
+const SKYR_LIST = new PriceList(SKYR_PRICES);
+const TEEP_LIST = new PriceList(TEEP_PRICES);
+
 /**
- * Which price list each range of network versions uses. To support another version
- * (e.g. nv17), add its table and one row here.
+ * Which price list each range of network versions uses. To support another version, add
+ * its table and one row here.
  */
-const NETWORK_GENERATIONS: ReadonlyArray<{ readonly from: number; readonly to: number; readonly list: PriceList }> = [
+const NETWORK_GENERATIONS: readonly GenerationRow[] = [
   { from: 18, to: 20, list: new PriceList(HYGGE_PRICES) },
   { from: 21, to: 24, list: new PriceList(WATERMELON_PRICES) },
-  { from: 25, to: 28, list: new PriceList(TEEP_PRICES) },
+  { from: 25, to: 28, list: TEEP_LIST },
 ];
 
 /** Network versions still in development; selectable only on request (ref-fvm's nvNN-dev). */
-const DEV_GENERATIONS: ReadonlyArray<{ readonly from: number; readonly to: number; readonly list: PriceList }> = [
-  { from: 29, to: 29, list: NETWORK_GENERATIONS[2]!.list },
-];
+const DEV_GENERATIONS: readonly GenerationRow[] = [{ from: 29, to: 29, list: TEEP_LIST }];
+
+/**
+ * nv17 ran ref-fvm 2, whose machine differs well beyond prices (docs/nv17.md). Its prices
+ * are selectable on request only, so that code written for nv18+ keeps refusing nv17 until
+ * it implements the 2.x semantics.
+ */
+const LEGACY_GENERATIONS: readonly GenerationRow[] = [{ from: 17, to: 17, list: SKYR_LIST }];
 
 export interface PriceListOptions {
   /** Also accept network versions that are still in development (nv29). */
   readonly dev?: boolean;
+  /** Also accept nv17 (ref-fvm 2.x semantics, the skyr price list). */
+  readonly legacy?: boolean;
 }
 
 /** The price list in force at network version `nv`. Throws for versions not supported. */
 export function priceListByNetworkVersion(nv: number, options: PriceListOptions = {}): PriceList {
   if (!Number.isInteger(nv)) throw new RangeError(`network version must be an integer, got ${nv}`);
-  const rows = options.dev ? [...NETWORK_GENERATIONS, ...DEV_GENERATIONS] : NETWORK_GENERATIONS;
+  const rows = [
+    ...(options.legacy ? LEGACY_GENERATIONS : []),
+    ...NETWORK_GENERATIONS,
+    ...(options.dev ? DEV_GENERATIONS : []),
+  ];
   for (const row of rows) {
     if (nv >= row.from && nv <= row.to) return row.list;
   }
   const first = NETWORK_GENERATIONS[0]!.from;
   const last = NETWORK_GENERATIONS[NETWORK_GENERATIONS.length - 1]!.to;
   const dev = options.dev ? '' : '; nv29 is a development version (pass { dev: true })';
-  throw new RangeError(`network version ${nv} is not supported: gas prices exist for nv${first}–nv${last}${dev}`);
+  const legacy = options.legacy ? '' : '; nv17 (ref-fvm 2.x) needs { legacy: true }';
+  throw new RangeError(`network version ${nv} is not supported: gas prices exist for nv${first}–nv${last}${dev}${legacy}`);
 }

@@ -1,5 +1,7 @@
 // The gas price tables of each network-version generation, as plain data (milligas).
 //
+//   skyr        nv17        ref-fvm 2.x: flat prices, signed gas (two negative entries), an
+//                           extern surcharge, no state-access or memory charges
 //   hygge       nv18–nv20   ref-fvm 3.x
 //   watermelon  nv21–nv24   ref-fvm 4.x: IPLD reachability, lookback pricing of randomness
 //                           and tipset CIDs, one-shot event charge, BLS aggregate (FIP-0079)
@@ -18,7 +20,7 @@ import {
 } from './gas.js';
 import type { WasmGasPrices } from './wasm-prices.js';
 
-export type PriceGeneration = 'hygge' | 'watermelon' | 'teep';
+export type PriceGeneration = 'skyr' | 'hygge' | 'watermelon' | 'teep';
 
 /** Multihash codes of the hash functions the FVM offers to actors. */
 export const HASH_SHA2_256 = 0x12;
@@ -121,7 +123,64 @@ export interface WatermelonPrices extends CommonPrices {
   readonly ipldLinkChecked: Gas;
 }
 
-export type PriceTable = HyggePrices | WatermelonPrices;
+/**
+ * ref-fvm 2.x's price list for nv17 ("SKYR"). Its layout has little in common with the later
+ * tables, so it stands alone. Gas here is a signed i64 count of milligas, as in ref-fvm 2:
+ * `sendInvokeMethod` and `deleteActor` are negative (deleting an actor refunds gas).
+ * Storage amounts are in "storage units" and are multiplied by `storageGasMultiplier`
+ * when charged, exactly as the reference does.
+ */
+export interface SkyrPrices {
+  readonly generation: 'skyr';
+  readonly storageGasMultiplier: bigint;
+  readonly onChainMessageComputeBase: Gas;
+  readonly onChainMessageStorageBase: Gas;
+  readonly onChainMessageStoragePerByte: Gas;
+  readonly onChainReturnValuePerByte: Gas;
+  /** Every send (top-level or internal), invoked or not. */
+  readonly sendBase: Gas;
+  /** Added when the send carries a non-zero value. */
+  readonly sendTransferFunds: Gas;
+  /** Added when a non-zero value goes to method 0 (a plain transfer). */
+  readonly sendTransferOnlyPremium: Gas;
+  /** Added when the method is not 0; negative. */
+  readonly sendInvokeMethod: Gas;
+  readonly createActorCompute: Gas;
+  readonly createActorStorage: Gas;
+  /** Negative: a partial refund of the creation storage. */
+  readonly deleteActor: Gas;
+  /** Flat price per signature type, independent of the signed data's length. */
+  readonly sigCost: ReadonlyMap<SignatureKind, Gas>;
+  readonly secp256k1RecoverCost: Gas;
+  /** Flat price of any hash, whatever the function or length. */
+  readonly hashingBase: Gas;
+  readonly computeUnsealedSectorCidBase: Gas;
+  readonly verifySealBase: Gas;
+  readonly verifyAggregateSealPer: ReadonlyMap<number, Gas>;
+  readonly verifyAggregateSealSteps: ReadonlyMap<number, readonly Step[]>;
+  readonly verifyAggregateSealDefault: number;
+  readonly verifyPostLookup: ReadonlyMap<number, ScalingCost>;
+  readonly verifyPostDefault: number;
+  readonly verifyConsensusFault: Gas;
+  readonly verifyReplicaUpdate: Gas;
+  readonly getRandomnessBase: Gas;
+  readonly getRandomnessPerByte: Gas;
+  readonly blockMemcpyPerByte: Gas;
+  readonly blockOpenBase: Gas;
+  readonly blockOpenMemoryRetentionPerByte: Gas;
+  readonly blockLinkBase: Gas;
+  readonly blockLinkStoragePerByte: Gas;
+  readonly blockCreateBase: Gas;
+  readonly blockCreateMemoryRetentionPerByte: Gas;
+  readonly blockReadBase: Gas;
+  readonly blockStatBase: Gas;
+  /** Surcharge for crossing into the client (randomness, block open, consensus fault). */
+  readonly externCost: Gas;
+  /** WASM instruction rules; `hostCallCost` is ref-fvm 2's `syscall_cost`. */
+  readonly wasm: WasmGasPrices;
+}
+
+export type PriceTable = SkyrPrices | HyggePrices | WatermelonPrices;
 
 const g = gasUnits;
 
@@ -223,6 +282,76 @@ const COMMON: Omit<CommonPrices, 'generation' | 'verifyPostLookup' | 'verifyPost
   installWasmPerByteCost: ZERO_GAS,
   preloadedActors: Object.freeze([0n, 1n, 2n, 3n, 4n, 5n, 6n, 7n, 10n, 99n]),
 };
+
+// Whole gas to milligas, keeping the sign: ref-fvm 2's Gas is an i64 and two of its
+// prices are negative, which `gasUnits` (u64) rightly refuses.
+const signed = (whole: number): Gas => BigInt(whole) * 1000n;
+
+/** ref-fvm 2 meters every instruction at one price, and nothing per byte or per page. */
+const WASM_PRICES_SKYR: WasmGasPrices = Object.freeze({
+  rules: 'fvm-v2',
+  instructionDefault: g(4),
+  mathDefault: g(4),
+  jumpUnconditional: g(4),
+  jumpConditional: g(4),
+  jumpIndirect: g(4),
+  call: ZERO_GAS,
+  memoryFillBaseCost: ZERO_GAS,
+  memoryAccessCost: ZERO_GAS,
+  memoryCopyPerByteCost: ZERO_GAS,
+  memoryFillPerByteCost: ZERO_GAS,
+  hostCallCost: g(14_000),
+});
+
+/** nv17 (ref-fvm 2.x, the Shark upgrade, builtin-actors v9). */
+export const SKYR_PRICES: SkyrPrices = Object.freeze({
+  generation: 'skyr',
+  storageGasMultiplier: 1300n,
+  onChainMessageComputeBase: g(38_863),
+  onChainMessageStorageBase: g(36),
+  onChainMessageStoragePerByte: g(1),
+  onChainReturnValuePerByte: g(1),
+  sendBase: g(29_233),
+  sendTransferFunds: g(27_500),
+  sendTransferOnlyPremium: g(159_672),
+  sendInvokeMethod: signed(-5377),
+  createActorCompute: g(1_108_454),
+  // 36 bytes of actor state plus 40 of address mapping, in storage units.
+  createActorStorage: g(36 + 40),
+  deleteActor: signed(-(36 + 40)),
+  sigCost: frozenMap<SignatureKind, Gas>([
+    [SIG_SECP256K1, g(1_637_292)],
+    [SIG_BLS, g(16_598_605)],
+  ]),
+  secp256k1RecoverCost: g(1_637_292),
+  hashingBase: g(31_355),
+  computeUnsealedSectorCidBase: g(98_647),
+  verifySealBase: g(2000),
+  verifyAggregateSealPer: COMMON.verifyAggregateSealPer,
+  verifyAggregateSealSteps: COMMON.verifyAggregateSealSteps,
+  verifyAggregateSealDefault: SEAL_32GIB_V1P1,
+  // Only the V1 window PoSt types are listed; anything else pays the 512 MiB V1 price.
+  verifyPostLookup: frozenMap<number, ScalingCost>(
+    [POST_WINDOW_512MIB_V1, POST_WINDOW_32GIB_V1, POST_WINDOW_64GIB_V1].map((p) => [p, WINDOW_POST_PRICE] as const),
+  ),
+  verifyPostDefault: POST_WINDOW_512MIB_V1,
+  // The extern surcharge (21000) is added when charged, giving hygge's 516422 in total.
+  verifyConsensusFault: g(495_422),
+  verifyReplicaUpdate: g(36_316_136),
+  getRandomnessBase: ZERO_GAS,
+  getRandomnessPerByte: ZERO_GAS,
+  blockMemcpyPerByte: milligas(500), // 0.5 gas per byte
+  blockOpenBase: g(114_617),
+  blockOpenMemoryRetentionPerByte: g(10),
+  blockLinkBase: g(353_640),
+  blockLinkStoragePerByte: g(1),
+  blockCreateBase: ZERO_GAS,
+  blockCreateMemoryRetentionPerByte: g(10),
+  blockReadBase: ZERO_GAS,
+  blockStatBase: ZERO_GAS,
+  externCost: g(21_000),
+  wasm: WASM_PRICES_SKYR,
+});
 
 export const HYGGE_PRICES: HyggePrices = Object.freeze({
   ...COMMON,

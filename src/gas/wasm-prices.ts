@@ -13,7 +13,18 @@ export const TABLE_ELEMENT_SIZE = 8n;
 /** Bytes in one WASM memory page. */
 export const WASM_PAGE_SIZE = 65536n;
 
+/**
+ * How instructions are priced:
+ * - 'fvm' (the default): ref-fvm 3 and 4, by instruction class, with per-byte/per-page
+ *   linear prices for bulk memory, table and memory.grow instructions;
+ * - 'fvm-v2': ref-fvm 2 (nv17): every accepted instruction costs `instructionDefault` except
+ *   the FIP-0032 free ones; nothing is linear; only MVP plus bulk memory is accepted.
+ */
+export type WasmPricingRules = 'fvm' | 'fvm-v2';
+
 export interface WasmGasPrices {
+  /** The pricing scheme; absent means 'fvm'. */
+  readonly rules?: WasmPricingRules;
   /** Default price of an instruction. */
   readonly instructionDefault: Gas;
   /** Default price of an arithmetic/logic/compare/convert instruction. */
@@ -117,8 +128,34 @@ function linear(base: Gas, perUnitPrice: Gas, unitBytes: bigint): WasmInstructio
   return { kind: 'linear', base, perUnit: Number(perUnit) };
 }
 
+// What ref-fvm 2's parser (parity-wasm 0.42 with only its bulk-memory feature) cannot read:
+// sign extension, saturating float-to-int, and the reference-types table instructions.
+const NOT_IN_FVM_V2 = [
+  'i32.extend8_s', 'i32.extend16_s', 'i64.extend8_s', 'i64.extend16_s', 'i64.extend32_s',
+  'i32.trunc_sat_f32_s', 'i32.trunc_sat_f32_u', 'i32.trunc_sat_f64_s', 'i32.trunc_sat_f64_u',
+  'i64.trunc_sat_f32_s', 'i64.trunc_sat_f32_u', 'i64.trunc_sat_f64_s', 'i64.trunc_sat_f64_u',
+  'table.get', 'table.set', 'table.size', 'table.grow', 'table.fill',
+];
+
 /** Builds the full instruction price table for a set of WASM prices. */
 export function buildWasmInstructionTable(p: WasmGasPrices): ReadonlyMap<string, WasmInstructionCost> {
+  return p.rules === 'fvm-v2' ? buildFvmV2Table(p) : buildFvmTable(p);
+}
+
+// ref-fvm 2: one price for everything it accepts, FIP-0032's structural instructions free.
+// (A zero default made every instruction free, as the nv15 prices had it.)
+function buildFvmV2Table(p: WasmGasPrices): ReadonlyMap<string, WasmInstructionCost> {
+  if (p.instructionDefault > U64_MAX) throw new RangeError('fixed WASM gas exceeds u64');
+  const t = new Map<string, WasmInstructionCost>();
+  const free = new Set(FREE);
+  for (const name of buildFvmTable(p).keys()) {
+    if (NOT_IN_FVM_V2.includes(name)) continue;
+    t.set(name, { kind: 'fixed', milligas: free.has(name) ? ZERO_GAS : p.instructionDefault });
+  }
+  return t;
+}
+
+function buildFvmTable(p: WasmGasPrices): ReadonlyMap<string, WasmInstructionCost> {
   const t = new Map<string, WasmInstructionCost>();
   const fixed = (milligas: Gas): WasmInstructionCost => {
     if (milligas > U64_MAX) throw new RangeError('fixed WASM gas exceeds u64');
