@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { stateCommand } from './state.js';
+import { conformanceCommand } from './conformance.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -7,7 +8,8 @@ export function buildProgram(): Command {
     .name('tsfvm')
     .description('The Filecoin Virtual Machine in TypeScript')
     .version('0.1.0')
-    .addCommand(stateCommand());
+    .addCommand(stateCommand())
+    .addCommand(conformanceCommand());
   return program;
 }
 

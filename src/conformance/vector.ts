@@ -20,9 +20,23 @@ export interface VectorRandomness {
   value: Uint8Array;
 }
 
+/** The vector's `selector`: features a runner must provide to apply it. */
+export interface VectorSelector {
+  chaosActor: string | undefined;
+  minProtocolVersion: string | undefined;
+  /** `requires:consensus_fault_extern` */
+  consensusFault: string | undefined;
+}
+
+/** Base fee when a vector states none (the reference runner's default, in attoFIL). */
+export const DEFAULT_BASE_FEE = 100n;
+/** Circulating supply when a vector states none: all 2 billion FIL, in attoFIL. */
+export const DEFAULT_CIRC_SUPPLY = 2_000_000_000n * 10n ** 18n;
+
 export interface TestVector {
   id: string;
   file: string;
+  selector: VectorSelector;
   /** gzip-compressed CAR of the pre- and post-states. */
   car: Uint8Array;
   variants: VectorVariant[];
@@ -72,6 +86,20 @@ function int(v: Json, file: string, what: string): bigint {
   throw new VectorError(file, `${what} is not an integer`);
 }
 
+/** An optional string member of an optional object (absent or null → undefined). */
+function optString(obj: Json | undefined, key: string): string | undefined {
+  if (obj === null || obj === undefined || typeof obj !== 'object' || Array.isArray(obj)) return undefined;
+  const v = obj[key];
+  return v === undefined || v === null ? undefined : String(v);
+}
+
+/** An optional integer member (absent or null → undefined; present but not an integer → error). */
+function optInt(obj: Json, key: string, file: string): bigint | undefined {
+  if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) return undefined;
+  const v = obj[key];
+  return v === undefined || v === null ? undefined : int(v, file, key);
+}
+
 /**
  * JSON numbers above 2^53 (circulating supply, base fee) lose precision in JSON.parse;
  * quote every long integer literal before parsing so they are read exactly.
@@ -104,6 +132,12 @@ export function parseVector(text: string, file = 'vector'): TestVector {
   if (!Array.isArray(msgs)) throw new VectorError(file, 'apply_messages is not a list');
   const rec = field(post, 'receipts', file);
   if (!Array.isArray(rec)) throw new VectorError(file, 'receipts is not a list');
+  const sel = doc !== null && typeof doc === 'object' && !Array.isArray(doc) ? doc['selector'] : undefined;
+  const selector: VectorSelector = {
+    chaosActor: optString(sel, 'chaos_actor'),
+    minProtocolVersion: optString(sel, 'min_protocol_version'),
+    consensusFault: optString(sel, 'requires:consensus_fault_extern'),
+  };
   const rand = doc !== null && typeof doc === 'object' && !Array.isArray(doc) ? doc['randomness'] : undefined;
   const randomness: VectorRandomness[] = [];
   if (Array.isArray(rand)) {
@@ -122,12 +156,13 @@ export function parseVector(text: string, file = 'vector'): TestVector {
   return {
     id: String(id),
     file,
+    selector,
     car: b64(field(doc, 'car', file), file, 'car'),
     variants,
     preRoot: asCid(field(field(pre, 'state_tree', file), 'root_cid', file), file, 'pre-state root'),
     postRoot: asCid(field(field(post, 'state_tree', file), 'root_cid', file), file, 'post-state root'),
-    baseFee: int(field(pre, 'basefee', file), file, 'basefee'),
-    circSupply: int(field(pre, 'circ_supply', file), file, 'circ_supply'),
+    baseFee: optInt(pre, 'basefee', file) ?? DEFAULT_BASE_FEE,
+    circSupply: optInt(pre, 'circ_supply', file) ?? DEFAULT_CIRC_SUPPLY,
     messages: msgs.map((m, i) => b64(field(m, 'bytes', file), file, `message ${i}`)),
     receipts: rec.map((r, i) => ({
       exitCode: Number(int(field(r, 'exit_code', file), file, `receipt ${i} exit_code`)),

@@ -1,0 +1,122 @@
+// Actor events (FIP-0049): decoding and validating what an actor emits, stamping it with the
+// emitter, and the per-message accumulator whose AMT root goes into the receipt.
+import type { CID } from 'multiformats/cid';
+import { Amt } from '../ipld/amt.js';
+import { MemoryBlockstore } from '../ipld/blockstore.js';
+import { decodeCbor } from '../ipld/cbor.js';
+import { ErrorNumber } from '../primitives/errnum.js';
+import { SyscallError } from './errors.js';
+import { IPLD_RAW } from './blocks.js';
+
+export interface EventEntry {
+  readonly flags: bigint;
+  readonly key: string;
+  readonly codec: bigint;
+  readonly value: Uint8Array;
+}
+
+export interface StampedEvent {
+  readonly emitter: bigint;
+  readonly entries: readonly EventEntry[];
+}
+
+/** Limits of the nv18–nv20 event syscall. */
+export const MAX_EVENT_ENCODED_SIZE = 1 << 20;
+export const MAX_EVENT_ENTRIES = 256;
+export const MAX_EVENT_VALUES_SIZE = 8 << 10;
+export const MAX_EVENT_KEY_LEN = 32;
+
+const EVENTS_AMT_BIT_WIDTH = 5;
+const utf8 = new TextEncoder();
+
+function illegal(msg: string): SyscallError {
+  return new SyscallError(ErrorNumber.IllegalArgument, msg);
+}
+
+function u64(v: unknown, what: string): bigint {
+  if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return BigInt(v);
+  if (typeof v === 'bigint' && v >= 0n && v <= 0xffff_ffff_ffff_ffffn) return v;
+  throw illegal(`event ${what} is not a u64`);
+}
+
+/** Decodes an ActorEvent (a CBOR list of [flags, key, codec, value] entries). IllegalArgument on bad input. */
+export function decodeActorEvent(raw: Uint8Array): EventEntry[] {
+  let value: unknown;
+  try {
+    value = decodeCbor<unknown>(raw, 'actor event');
+  } catch (err) {
+    throw illegal((err as Error).message);
+  }
+  if (!Array.isArray(value)) throw illegal('actor event is not a list of entries');
+  return value.map((e: unknown): EventEntry => {
+    if (!Array.isArray(e) || e.length !== 4) throw illegal('event entry is not a [flags, key, codec, value] tuple');
+    const [flags, key, codec, val] = e as [unknown, unknown, unknown, unknown];
+    if (typeof key !== 'string') throw illegal('event entry key is not a string');
+    if (!(val instanceof Uint8Array)) throw illegal('event entry value is not a byte string');
+    return { flags: u64(flags, 'flags'), key, codec: u64(codec, 'codec'), value: val };
+  });
+}
+
+/** The nv18–nv20 semantic checks: entry count, key length, raw codec, total value size. */
+export function validateActorEvent(entries: readonly EventEntry[]): void {
+  if (entries.length > MAX_EVENT_ENTRIES) {
+    throw illegal(`event exceeded max entries: ${entries.length} > ${MAX_EVENT_ENTRIES}`);
+  }
+  let total = 0;
+  for (const e of entries) {
+    const keyLen = utf8.encode(e.key).length;
+    if (keyLen > MAX_EVENT_KEY_LEN) throw illegal(`event key exceeded max size: ${keyLen} > ${MAX_EVENT_KEY_LEN}`);
+    if (e.codec !== BigInt(IPLD_RAW)) {
+      throw new SyscallError(ErrorNumber.IllegalCodec, `event codec must be IPLD_RAW, was: ${e.codec}`);
+    }
+    total += e.value.length;
+  }
+  if (total > MAX_EVENT_VALUES_SIZE) {
+    throw illegal(`event total values exceeded max size: ${total} > ${MAX_EVENT_VALUES_SIZE}`);
+  }
+}
+
+export function keyByteLength(key: string): number {
+  return utf8.encode(key).length;
+}
+
+/** The CBOR form of a stamped event: [emitter, [[flags, key, codec, value], ...]]. */
+export function stampedEventToCbor(evt: StampedEvent): unknown[] {
+  return [evt.emitter, evt.entries.map((e) => [e.flags, e.key, e.codec, e.value])];
+}
+
+/**
+ * Events of one message in nested layers: a call that reverts drops its own events and those
+ * of its callees.
+ */
+export class EventsAccumulator {
+  private readonly events: StampedEvent[] = [];
+  private readonly marks: number[] = [];
+
+  append(evt: StampedEvent): void {
+    this.events.push(evt);
+  }
+
+  beginTransaction(): void {
+    this.marks.push(this.events.length);
+  }
+
+  endTransaction(revert: boolean): void {
+    const mark = this.marks.pop();
+    if (mark === undefined) throw new Error('events accumulator is not in a transaction');
+    if (revert) this.events.length = mark;
+  }
+
+  /** The accepted events and the root of their AMT (bit width 5), or null when there are none. */
+  finish(): { events: StampedEvent[]; root: CID | null } {
+    if (this.marks.length !== 0) {
+      throw new Error(`events accumulator finished with ${this.marks.length} open transactions`);
+    }
+    if (this.events.length === 0) return { events: [], root: null };
+    // The root is computed only; the blocks are not persisted, as in the reference.
+    const root = Amt.fromArray<unknown>(new MemoryBlockstore(), this.events.map(stampedEventToCbor), {
+      bitWidth: EVENTS_AMT_BIT_WIDTH,
+    });
+    return { events: [...this.events], root };
+  }
+}

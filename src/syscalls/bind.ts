@@ -1,0 +1,191 @@
+// Turns syscall definitions into WASM imports with the FVM calling convention:
+// - every syscall returns an i32: 0 on success, else an ErrorNumber;
+// - a syscall with a result takes an extra first parameter, the pointer the result is written
+//   to (packed little-endian), checked before anything else happens;
+// - "OnSyscall" gas is charged on every call (after the engine has charged the execution gas
+//   accrued so far);
+// - aborts (exit, out of gas, fatal) are thrown through the WASM frames as `Abort`.
+import type { Kernel } from '../kernel/kernel.js';
+import { FatalError, OutOfGasError, SyscallError } from '../kernel/errors.js';
+import { ErrorNumber } from '../primitives/errnum.js';
+import { type Cause, syscallCause } from '../call/backtrace.js';
+import { Abort } from './abort.js';
+import { Memory } from './memory.js';
+import type { SyscallGasHost } from './gas-host.js';
+
+/** WASM parameter kinds as the SDK declares them (u32/i32 are i32, u64/i64 are i64). */
+export type ParamKind = 'u32' | 'i32' | 'u64' | 'i64';
+export type ArgValue = number | bigint;
+
+/** What a syscall implementation sees. */
+export interface SyscallContext {
+  readonly kernel: Kernel;
+  readonly memory: Memory;
+}
+
+export interface SyscallDef {
+  readonly module: string;
+  readonly name: string;
+  readonly params: readonly ParamKind[];
+  /** Size in bytes of the result written through the out-pointer; 0 when there is none. */
+  readonly resultSize: number;
+  /** Returns the encoded result (exactly resultSize bytes), or nothing for resultSize 0. */
+  readonly run: (ctx: SyscallContext, args: readonly ArgValue[]) => Uint8Array | void;
+}
+
+/** Per-instance state shared by all syscalls of one invocation. */
+export class InvocationData {
+  /** The last syscall error; it becomes the backtrace cause if the actor then aborts. */
+  lastError: Cause | undefined;
+  /** The instance's memory; absent while the module is being instantiated (start function). */
+  wasmMemory: WebAssembly.Memory | undefined;
+  /** Reads the instance's gas global (for the return-pointer quirk). */
+  readGasGlobal: (() => bigint) | undefined;
+
+  constructor(
+    readonly kernel: Kernel,
+    readonly gasHost: SyscallGasHost,
+  ) {}
+
+  memory(): Memory {
+    // During instantiation ref-fvm hands syscalls an empty placeholder memory.
+    return new Memory(this.wasmMemory ?? new WebAssembly.Memory({ initial: 0, maximum: 0 }));
+  }
+}
+
+function convertArg(kind: ParamKind, raw: unknown, where: string): ArgValue {
+  switch (kind) {
+    case 'u32':
+      return (raw as number) >>> 0;
+    case 'i32':
+      return (raw as number) | 0;
+    case 'u64':
+      return BigInt.asUintN(64, raw as bigint);
+    case 'i64':
+      return BigInt.asIntN(64, raw as bigint);
+    default:
+      throw new Error(`${where}: unknown parameter kind ${String(kind)}`);
+  }
+}
+
+/** Escalates a kernel failure that is not a syscall error into an abort. */
+export function toAbort(err: unknown): unknown {
+  if (err instanceof Abort) return err;
+  if (err instanceof OutOfGasError) return Abort.outOfGas();
+  if (err instanceof FatalError) return Abort.fatal(err.message, err);
+  // Anything else is a host fault; it propagates untouched.
+  return err;
+}
+
+/** One import function for `def`, bound to the invocation `data`. */
+export function bindSyscall(def: SyscallDef, data: InvocationData): (...raw: unknown[]) => number {
+  const where = `${def.module}::${def.name}`;
+  const hasResult = def.resultSize > 0;
+  return (...raw: unknown[]): number => {
+    const kernel = data.kernel;
+    try {
+      kernel.callManager.charge(kernel.callManager.priceList.onSyscall());
+    } catch (err) {
+      // A syscall error here would be a bug: the reference escalates it as fatal.
+      if (err instanceof SyscallError) throw Abort.fatal(`unexpected syscall error: ${err.message}`, err);
+      throw toAbort(err);
+    }
+    const memory = data.memory();
+    let retPtr = 0;
+    let offset = 0;
+    if (hasResult) {
+      retPtr = (raw[0] as number) >>> 0;
+      offset = 1;
+      if (retPtr > memory.length || memory.length - retPtr < def.resultSize) {
+        data.lastError = syscallCause(def.module, def.name, ErrorNumber.IllegalArgument, 'no space for return value');
+        // ref-fvm returns here without refreshing the gas global.
+        if (data.readGasGlobal !== undefined) data.gasHost.holdAfterSyscall(data.readGasGlobal());
+        return ErrorNumber.IllegalArgument;
+      }
+    }
+    const args: ArgValue[] = [];
+    for (let i = 0; i < def.params.length; i++) args.push(convertArg(def.params[i]!, raw[i + offset], where));
+    try {
+      const out = def.run({ kernel, memory }, args);
+      if (hasResult) {
+        if (!(out instanceof Uint8Array) || out.length !== def.resultSize) {
+          throw new Error(`${where} produced a result of the wrong size`);
+        }
+        memory.write(retPtr, out);
+      }
+      data.lastError = undefined;
+      return 0;
+    } catch (err) {
+      if (err instanceof SyscallError) {
+        data.lastError = syscallCause(def.module, def.name, err.errno, err.message);
+        return err.errno;
+      }
+      throw toAbort(err);
+    }
+  };
+}
+
+/** The import object for a set of syscall definitions. */
+export function bindSyscalls(defs: readonly SyscallDef[], data: InvocationData): WebAssembly.Imports {
+  const imports: Record<string, Record<string, WebAssembly.ImportValue>> = {};
+  for (const def of defs) {
+    const ns = (imports[def.module] ??= {});
+    ns[def.name] = bindSyscall(def, data);
+  }
+  return imports;
+}
+
+// ---- little-endian encoders for results --------------------------------------------------
+
+export function encU32(v: number): Uint8Array {
+  const b = new Uint8Array(4);
+  new DataView(b.buffer).setUint32(0, v >>> 0, true);
+  return b;
+}
+
+export function encI32(v: number): Uint8Array {
+  const b = new Uint8Array(4);
+  new DataView(b.buffer).setInt32(0, v | 0, true);
+  return b;
+}
+
+export function encU64(v: bigint): Uint8Array {
+  const b = new Uint8Array(8);
+  new DataView(b.buffer).setBigUint64(0, BigInt.asUintN(64, v), true);
+  return b;
+}
+
+/** Packs fields into one buffer: [kind, value] pairs in order. */
+export function pack(fields: ReadonlyArray<readonly ['u32' | 'i32', number] | readonly ['u64' | 'i64', bigint] | readonly ['bytes', Uint8Array]>): Uint8Array {
+  const parts: Uint8Array[] = fields.map(([kind, v]) => {
+    switch (kind) {
+      case 'u32':
+        return encU32(v);
+      case 'i32':
+        return encI32(v);
+      case 'u64':
+      case 'i64':
+        return encU64(v);
+      case 'bytes':
+        return v;
+    }
+  });
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+const U128_MAX = (1n << 128n) - 1n;
+
+/** A token amount as the ABI's {lo: u64, hi: u64}; amounts outside u128 are fatal. */
+export function encTokenAmount(v: bigint, what: string): Uint8Array {
+  if (v < 0n || v > U128_MAX) throw new FatalError(`${what} exceeds u128 limit: ${v}`);
+  return pack([
+    ['u64', v & 0xffff_ffff_ffff_ffffn],
+    ['u64', v >> 64n],
+  ]);
+}
