@@ -98,6 +98,15 @@ export function conformanceCommand(): Command {
     .option('--json <out>', 'write per-variant results (gas, timings) as JSON to this file')
     .option('--filter <regex>', 'run only variants whose id (<vector>/<variant>) or file path matches')
     .option('--trace', 'print the gas charges and call tree of each message (use on one vector)')
+    .addHelpText(
+      'after',
+      '\nPrints PASS, FAIL (with the first mismatch) or SKIP (with the reason) per vector variant, then\n' +
+        '"N passed, N failed, N skipped"; exits 0 only when nothing failed.\n' +
+        '\nExamples:\n' +
+        '  tsfvm conformance --bundle ~/.cache/tsfvm/bundles/v10.tar.zst ../shared/test-vectors/corpus/extracted/0002-hygge-01\n' +
+        '  tsfvm conformance --filter ProveCommit --json out.json ../shared/test-vectors/corpus/extracted\n' +
+        '  tsfvm conformance --trace path/to/one-vector.json\n',
+    )
     .action((paths: string[], opts: { bundle: string[]; json?: string; filter?: string; trace?: boolean }) => {
       process.exitCode = runConformance({
         paths,

@@ -17,6 +17,7 @@ interface StateOptions {
 
 export function stateCommand(): Command {
   return new Command('state')
+    .summary('list the actors of a state tree, or show one actor and its state')
     .description(
       'List the actors of a state tree (ID, robust/delegated address, type, balance, nonce), or show one actor and its decoded state.\n' +
         'INPUT is a conformance test vector (.json: its pre-state, or --post) or a CAR file (its first root, or --root).',
