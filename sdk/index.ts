@@ -1,0 +1,24 @@
+// The tsfvm actor SDK for AssemblyScript: import what an actor needs from here.
+export * from "./errors";
+export * from "./vm";
+export * from "./cid";
+export * from "./varint";
+export * from "./ipld";
+export * from "./token";
+export * from "./address";
+export * from "./cbor";
+export * from "./context";
+export * from "./self";
+export * from "./actor";
+export * from "./send";
+export * from "./crypto";
+export * from "./event";
+export * from "./rand";
+export * from "./gas";
+export * from "./debug";
+export * from "./dispatch";
+export * from "./sha256";
+export * from "./blake2b";
+export * from "./hamt";
+export * from "./amt";
+export { bytesEqual, compareBytes, concatBytes, utf8, toHex } from "./mem";
