@@ -21,10 +21,13 @@ import { Block, BlockRegistry, CBOR, NO_DATA_BLOCK_ID } from '../kernel/blocks.j
 import { FatalError, OutOfGasError, SyscallError } from '../kernel/errors.js';
 import { EventsAccumulator, type StampedEvent } from '../kernel/events.js';
 import { Kernel } from '../kernel/kernel.js';
+import { KernelV4 } from '../kernel/kernel-v4.js';
+import { ReachableBlockRegistry } from '../kernel/reachability.js';
 import { Abort } from '../syscalls/abort.js';
 import { InvocationData, type SyscallDef, bindSyscalls } from '../syscalls/bind.js';
 import { SyscallGasHost } from '../syscalls/gas-host.js';
 import { SYSCALLS_V3 } from '../syscalls/v3.js';
+import { SYSCALLS_V4 } from '../syscalls/v4.js';
 import { Backtrace } from './backtrace.js';
 import { ActorAccess, StateAccessTracker } from './state-access-tracker.js';
 import type { ExecutionEvent, TracedBlock } from './trace.js';
@@ -106,6 +109,11 @@ export class CallManager {
     return this.machine.context.priceList;
   }
 
+  /** ref-fvm 4.x semantics (nv21+): IPLD reachability, entrypoints, the 4.x kernel and ABI. */
+  private get isV4(): boolean {
+    return this.machine.context.profile.generation === 'v4';
+  }
+
   get invocationCount(): bigint {
     return this.invocations;
   }
@@ -121,6 +129,11 @@ export class CallManager {
   private trace(event: ExecutionEvent): void {
     for (const charge of this.gasTracker.drainTrace()) this.execTrace.push({ type: 'gas_charge', charge });
     this.execTrace.push(event);
+  }
+
+  /** Records a kernel-level event (4.x logs and block operations) when tracing is on. */
+  traceKernelEvent(event: ExecutionEvent & { type: 'log' | 'ipld' }): void {
+    if (this.machine.context.tracing) this.trace(event);
   }
 
   // ---- send ---------------------------------------------------------------------------
@@ -156,9 +169,11 @@ export class CallManager {
 
     if (gasLimit !== undefined) this.gasTracker.pushLimit(gasLimit);
 
-    // As in the reference, a call refused for depth leaves a pushed gas limit in place.
+    // As in the reference, a call refused for depth leaves a pushed gas limit in place (3.x);
+    // 4.x pops it again.
     if (this.callStackDepth >= this.machine.context.maxCallDepth) {
       const err = new SyscallError(ErrorNumber.LimitExceeded, 'message execution exceeds call depth');
+      if (gasLimit !== undefined && this.isV4) this.gasTracker.popLimit();
       if (tracing) this.trace({ type: 'call_error', errno: err.errno, message: err.message });
       throw err;
     }
@@ -251,7 +266,7 @@ export class CallManager {
     const id = this.createActorFromSend(addr, newEmptyActor(this.machine.manifest.account, null));
     // The account constructor takes the key address; its outcome is not checked.
     const params = new Block(BigInt(CBOR), encodeCbor(addr.toBytes()));
-    this.sendResolved(SYSTEM_ACTOR_ID, id, METHOD_CONSTRUCTOR, params, 0n, false);
+    this.sendResolved(SYSTEM_ACTOR_ID, id, METHOD_CONSTRUCTOR, params, 0n, false, true);
     return id;
   }
 
@@ -266,10 +281,15 @@ export class CallManager {
     params: Block | undefined,
     value: bigint,
     readOnly: boolean,
+    /** The constructor call of an account created by a send (4.x: neither traced nor in backtraces). */
+    implicitConstructor = false,
   ): InvocationResult {
+    const v4 = this.isV4;
     const state = this.getActor(to);
     if (state === undefined) throw new SyscallError(ErrorNumber.NotFound, `actor does not exist: ${to}`);
-    if (this.machine.context.tracing) this.trace({ type: 'invoke_actor', code: state.code });
+    if (this.machine.context.tracing && !(v4 && implicitConstructor)) {
+      this.trace(v4 ? { type: 'invoke_actor', code: state.code, id: to, state } : { type: 'invoke_actor', code: state.code });
+    }
 
     if (value !== 0n) {
       this.charge(this.priceList.onValueTransfer());
@@ -277,12 +297,15 @@ export class CallManager {
     }
     if (method === METHOD_SEND) return { exitCode: ExitCode.OK, value: undefined };
 
-    this.charge(this.priceList.onMethodInvocation());
-    const registry = new BlockRegistry();
+    this.charge(this.priceList.onMethodInvocation(params?.size ?? 0, params?.links.length ?? 0));
+    const registry = v4 ? new ReachableBlockRegistry() : new BlockRegistry();
     const paramsId = params === undefined ? NO_DATA_BLOCK_ID : registry.put(params);
     this.invocations++;
 
-    const kernel = new Kernel(this, registry, from, to, method, value, readOnly);
+    const kernel =
+      registry instanceof ReachableBlockRegistry
+        ? new KernelV4(this, registry, from, to, method, value, readOnly)
+        : new Kernel(this, registry, from, to, method, value, readOnly);
     const data = new InvocationData(kernel, new SyscallGasHost(this.gasTracker));
     const outcome = this.invoke(state.code, data, paramsId);
 
@@ -321,7 +344,7 @@ export class CallManager {
         failure = new FatalError(outcome.message, { cause: outcome.cause });
         result = { exitCode: code, value: undefined };
       }
-      if (code !== ExitCode.OK) {
+      if (code !== ExitCode.OK && !(v4 && implicitConstructor)) {
         if (data.lastError !== undefined) this.backtrace.begin(data.lastError);
         this.backtrace.pushFrame({ source: to, method, message, code });
       }
@@ -331,7 +354,7 @@ export class CallManager {
 
     // The return value of the top-level call goes on chain and is charged (with this call's limit).
     if (failure === undefined && result.value !== undefined) {
-      const charge = this.priceList.onMethodReturn(this.callStackDepth, result.value.size);
+      const charge = this.priceList.onMethodReturn(this.callStackDepth, result.value.size, result.value.links.length);
       if (charge !== undefined) {
         try {
           this.charge(charge);
@@ -362,11 +385,16 @@ export class CallManager {
         }
         throw err;
       }
-      const imports = bindSyscalls(this.syscalls(), data);
+      const imports =
+        data.kernel instanceof KernelV4
+          ? bindSyscalls(SYSCALLS_V4, data as InvocationData<KernelV4>)
+          : bindSyscalls(this.syscalls(), data);
       const inst = engine.instantiate(module, imports, this.limiter, data.gasHost);
       data.wasmMemory = inst.memory;
       data.readGasGlobal = () => inst.getGasAvailable();
       if (typeof inst.exports['invoke'] !== 'function') {
+        // 4.x looks the entrypoint up by name and refuses the receiver when it is missing.
+        if (this.isV4) return Abort.exit(ExitCode.SYS_INVALID_RECEIVER, `actor ${code.toString()} has no invoke entrypoint`);
         return Abort.fatal(`actor ${code.toString()} has no invoke export`);
       }
       const out = inst.call('invoke', [paramsId]);
@@ -411,7 +439,7 @@ export class CallManager {
     );
   }
 
-  /** The import table of the machine's kernel generation (the only generation so far is v3). */
+  /** The import table of a 3.x kernel (4.x kernels get SYSCALLS_V4, see `invoke`). */
   private syscalls(): readonly SyscallDef[] {
     const generation = this.machine.context.profile.generation;
     if (generation === 'v3') return SYSCALLS_V3;

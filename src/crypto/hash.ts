@@ -1,5 +1,5 @@
 // The hash functions the `crypto::hash` syscall offers, keyed by multihash code.
-import { blake2b } from '@noble/hashes/blake2.js';
+import { blake2b } from './blake2b.js';
 import { ripemd160 } from '@noble/hashes/legacy.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { keccak_256 } from '@noble/hashes/sha3.js';
@@ -24,8 +24,8 @@ interface Hasher {
 const HASHERS: ReadonlyMap<number, Hasher> = new Map<number, Hasher>([
   [SupportedHashes.Sha2_256, { digestSize: 32, digest: (d) => sha256(d) }],
   // blake2b with a 32-byte output parameter, not a truncated blake2b-512.
-  [SupportedHashes.Blake2b256, { digestSize: 32, digest: (d) => blake2b(d, { dkLen: 32 }) }],
-  [SupportedHashes.Blake2b512, { digestSize: 64, digest: (d) => blake2b(d, { dkLen: 64 }) }],
+  [SupportedHashes.Blake2b256, { digestSize: 32, digest: (d) => blake2b(d, 32) }],
+  [SupportedHashes.Blake2b512, { digestSize: 64, digest: (d) => blake2b(d, 64) }],
   // Keccak as Ethereum uses it (pre-standard padding), not SHA3-256.
   [SupportedHashes.Keccak256, { digestSize: 32, digest: (d) => keccak_256(d) }],
   [SupportedHashes.Ripemd160, { digestSize: 20, digest: (d) => ripemd160(d) }],

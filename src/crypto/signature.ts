@@ -4,7 +4,7 @@
 // outright raise CryptoArgumentError.
 import { bls12_381 } from '@noble/curves/bls12-381.js';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
-import { blake2b } from '@noble/hashes/blake2.js';
+import { blake2b } from './blake2b.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { CryptoArgumentError } from './errors.js';
 
@@ -68,12 +68,12 @@ export function secpAddressPayload(publicKey: Uint8Array): Uint8Array {
   if (publicKey.length !== SECP_PUB_LEN) {
     throw new CryptoArgumentError(`secp256k1 public key must be ${SECP_PUB_LEN} bytes, got ${publicKey.length}`);
   }
-  return blake2b(publicKey, { dkLen: SECP_ADDRESS_PAYLOAD_LEN });
+  return blake2b(publicKey, SECP_ADDRESS_PAYLOAD_LEN);
 }
 
 function verifySecp256k1(signature: Uint8Array, plaintext: Uint8Array, signerPayload: Uint8Array): boolean {
   if (signature.length !== SECP_SIG_LEN) return false;
-  const key = tryRecoverSecp(blake2b(plaintext, { dkLen: 32 }), signature);
+  const key = tryRecoverSecp(blake2b(plaintext, 32), signature);
   return key !== undefined && bytesEqual(secpAddressPayload(key), signerPayload);
 }
 

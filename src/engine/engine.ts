@@ -9,11 +9,11 @@
 // before the syscall runs, and the global is refilled from the tracker after it returns.
 //
 // Memory limits. V8 cannot intercept memory.grow, so the limit is expressed as the memory's
-// maximum: the engine rewrites the module's own memory into an import and creates it per
-// instance with maximum = min(declared maximum, per-instance limit, what the call stack has
-// left). The call-stack budget is fixed for an instance's whole life (its callers are
-// suspended and its callees release their memory on return), so a grow past it returns -1
-// exactly where the reference's limiter refuses it. Actual growth is recorded in the
+// maximum: the instrumenter moves the module's own memory into an import, and the engine
+// creates it per instance with maximum = min(declared maximum, per-instance limit, what the
+// call stack has left). The call-stack budget is fixed for an instance's whole life (its
+// callers are suspended and its callees release their memory on return), so a grow past it
+// returns -1 exactly where the reference's limiter refuses it. Actual growth is recorded in the
 // MemoryLimiter at every syscall and at the end of each call, before any child instance is
 // sized.
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -24,15 +24,19 @@ import type { CID } from 'multiformats/cid';
 import type { Blockstore } from '../ipld/blockstore.js';
 import { priceListByNetworkVersion } from '../gas/price-list.js';
 import { type WasmGasPrices, growMemoryGas, initMemoryGas, initTableGas } from '../gas/wasm-prices.js';
-import { GAS_COUNTER_MODULE, GAS_COUNTER_NAME, instrumentModule } from './instrument/index.js';
+import { GAS_COUNTER_MODULE, GAS_COUNTER_NAME, INSTRUMENTATION_VERSION, instrumentModule } from './instrument/index.js';
+import { decodeModule } from './wasm/decode.js';
 import { WasmValidationError } from './wasm/errors.js';
-import { WASM_FEATURES_V3, WASM_FEATURES_V4, type WasmFeatures } from './wasm/features.js';
+import { WASM_FEATURES_V2, WASM_FEATURES_V3, WASM_FEATURES_V4, type WasmFeatures } from './wasm/features.js';
 import { MAX_INSTANCE_MEMORY_BYTES, MAX_WASM_STACK, type MemoryLimiter, WASM_PAGE_BYTES } from './limits.js';
 
-/** Bumped whenever the bytes stored in the disk cache could change meaning. */
-export const ENGINE_CACHE_VERSION = 1;
+/**
+ * Bumped whenever the bytes stored in the disk cache could change meaning through the engine's
+ * own choices (the instrumenter's are covered by INSTRUMENTATION_VERSION, also in the key).
+ */
+export const ENGINE_CACHE_VERSION = 2;
 
-/** Where the engine-owned linear memory is imported from after the rewrite. */
+/** Where the instrumented module imports its own linear memory from (the engine creates it). */
 const MEMORY_IMPORT_MODULE = '__tsfvm';
 const MEMORY_IMPORT_NAME = 'memory';
 /** Export added so a trap from the stack limiter can be told apart from `unreachable`. */
@@ -85,13 +89,30 @@ export interface EngineConfig {
   readonly maxInstanceMemoryBytes: number;
   /** WASM proposals and load-time limits (initial table and memory) of the reference's engine. */
   readonly features: WasmFeatures;
+  /**
+   * ref-fvm 2.x (nv17) instantiation: no "wasm_table_init"/"wasm_memory_init" charges, the
+   * gas global holds 0 while the module is instantiated, and no execution charge follows.
+   */
+  readonly refFvm2?: boolean;
 }
 
-/** The engine configuration ref-fvm uses at network version `nv` (nv18 and later). */
+/** ref-fvm 2 has no memory limiter: an instance may grow to the 32-bit maximum (4 GiB). */
+const MAX_INSTANCE_MEMORY_BYTES_V2 = 65536 * 65536;
+
+/** The engine configuration ref-fvm uses at network version `nv` (nv17 and later). */
 export function engineConfigForNetworkVersion(nv: number): EngineConfig {
-  // nv17 ran ref-fvm 2 (older instrumentation, free memory growth, no memory limiter):
-  // priceListByNetworkVersion rejects it, and so do we.
   const prices = priceListByNetworkVersion(nv, { dev: true }).wasm;
+  if (nv === 17) {
+    // ref-fvm 2: fvm-wasm-instrument 0.2 rules (carried by the skyr prices), parity-wasm's
+    // feature set, no memory limiter, the 2.x instantiation sequence.
+    return {
+      prices,
+      maxWasmStack: MAX_WASM_STACK,
+      maxInstanceMemoryBytes: MAX_INSTANCE_MEMORY_BYTES_V2,
+      features: WASM_FEATURES_V2,
+      refFvm2: true,
+    };
+  }
   return {
     prices,
     maxWasmStack: MAX_WASM_STACK,
@@ -121,7 +142,7 @@ export interface GasHost {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Module layout: just enough of the binary format to read limits and move the memory.
+// Module layout: what the engine needs to know of an instrumented module.
 
 /** Initial and maximum size (pages or elements) a module declares. */
 export interface DeclaredLimits {
@@ -129,258 +150,31 @@ export interface DeclaredLimits {
   readonly max: number | undefined;
 }
 
-interface Section {
-  readonly id: number;
-  /** Offset of the section id byte. */
-  readonly start: number;
-  /** Offset of the first content byte. */
-  readonly contentStart: number;
-  /** Offset just past the content. */
-  readonly end: number;
-}
-
 interface ModuleLayout {
-  readonly sections: readonly Section[];
-  readonly importedGlobals: number;
+  /** The module's own memory, which the instrumenter moved into an import from the engine. */
+  readonly memory: DeclaredLimits | undefined;
+  /** Memories the module imports itself. */
   readonly importedMemories: number;
   readonly importedTables: number;
-  readonly memories: readonly DeclaredLimits[];
   readonly tables: readonly DeclaredLimits[];
-  /** Index in the global index space of a global shaped like the stack limiter's, if any. */
-  readonly stackHeightGlobal: number | undefined;
-  readonly exports: ReadonlyArray<{ readonly name: string; readonly kind: number; readonly index: number }>;
-}
-
-class BinaryReader {
-  constructor(
-    readonly bytes: Uint8Array,
-    public pos: number,
-    readonly end: number,
-  ) {}
-
-  byte(): number {
-    if (this.pos >= this.end) throw new Error(`unexpected end of section at byte ${this.pos}`);
-    return this.bytes[this.pos++]!;
-  }
-
-  u32(): number {
-    let result = 0;
-    for (let shift = 0; shift < 35; shift += 7) {
-      const b = this.byte();
-      result += (b & 0x7f) * 2 ** shift;
-      if ((b & 0x80) === 0) {
-        if (result > 0xffff_ffff) throw new Error(`LEB128 u32 overflows at byte ${this.pos}`);
-        return result;
-      }
-    }
-    throw new Error(`LEB128 u32 too long at byte ${this.pos}`);
-  }
-
-  skipLeb(): void {
-    for (let i = 0; i < 10; i++) if ((this.byte() & 0x80) === 0) return;
-    throw new Error(`LEB128 too long at byte ${this.pos}`);
-  }
-
-  name(): string {
-    const len = this.u32();
-    if (this.pos + len > this.end) throw new Error(`name runs past its section at byte ${this.pos}`);
-    const s = new TextDecoder('utf-8', { fatal: true }).decode(this.bytes.subarray(this.pos, this.pos + len));
-    this.pos += len;
-    return s;
-  }
-
-  limits(what: string): DeclaredLimits {
-    const flags = this.byte();
-    if (flags > 1) {
-      const feature = flags & 0x04 ? 'memory64' : flags & 0x02 ? 'shared memory (threads)' : `flags 0x${flags.toString(16)}`;
-      throw new EngineError('invalid_wasm', `${what} uses ${feature}, which the FVM does not support`);
-    }
-    const min = this.u32();
-    const max = flags === 1 ? this.u32() : undefined;
-    return { min, max };
-  }
-
-  /** Skips a constant expression; returns its bytes. */
-  constExpr(): Uint8Array {
-    const from = this.pos;
-    for (;;) {
-      const op = this.byte();
-      if (op === 0x0b) return this.bytes.subarray(from, this.pos);
-      if (op === 0x41 || op === 0x42 || op === 0x23 || op === 0xd2) this.skipLeb();
-      else if (op === 0x43) this.pos += 4;
-      else if (op === 0x44) this.pos += 8;
-      else if (op === 0xd0) this.byte();
-      else throw new Error(`unsupported opcode 0x${op.toString(16)} in a constant expression`);
-    }
-  }
+  readonly exports: ReadonlyArray<{ readonly name: string; readonly kind: number }>;
 }
 
 function readLayout(bytes: Uint8Array): ModuleLayout {
-  if (bytes.length < 8 || bytes[0] !== 0 || bytes[1] !== 0x61 || bytes[2] !== 0x73 || bytes[3] !== 0x6d) {
-    throw new Error('not a WebAssembly binary (bad magic)');
-  }
-  const sections: Section[] = [];
-  const top = new BinaryReader(bytes, 8, bytes.length);
-  while (top.pos < bytes.length) {
-    const start = top.pos;
-    const id = top.byte();
-    const size = top.u32();
-    const contentStart = top.pos;
-    const end = contentStart + size;
-    if (end > bytes.length) throw new Error(`section ${id} runs past the end of the module`);
-    sections.push({ id, start, contentStart, end });
-    top.pos = end;
-  }
-
-  let importedGlobals = 0;
+  const m = decodeModule(bytes);
+  let memory: DeclaredLimits | undefined;
   let importedMemories = 0;
   let importedTables = 0;
-  const memories: DeclaredLimits[] = [];
-  const tables: DeclaredLimits[] = [];
-  const exports: Array<{ name: string; kind: number; index: number }> = [];
-  let stackHeightGlobal: number | undefined;
-
-  for (const s of sections) {
-    const r = new BinaryReader(bytes, s.contentStart, s.end);
-    switch (s.id) {
-      case 2: {
-        for (let n = r.u32(); n > 0; n--) {
-          r.name();
-          r.name();
-          const kind = r.byte();
-          if (kind === 0) r.u32();
-          else if (kind === 1) {
-            r.byte();
-            r.limits('an imported table');
-            importedTables++;
-          } else if (kind === 2) {
-            r.limits('an imported memory');
-            importedMemories++;
-          } else if (kind === 3) {
-            r.byte();
-            r.byte();
-            importedGlobals++;
-          } else throw new Error(`unknown import kind ${kind}`);
-        }
-        break;
-      }
-      case 4:
-        for (let n = r.u32(); n > 0; n--) {
-          r.byte();
-          tables.push(r.limits('a table'));
-        }
-        break;
-      case 5:
-        for (let n = r.u32(); n > 0; n--) memories.push(r.limits('a memory'));
-        break;
-      case 6: {
-        const count = r.u32();
-        for (let i = 0; i < count; i++) {
-          const valType = r.byte();
-          const mutable = r.byte();
-          const init = r.constExpr();
-          // The stack limiter appends `(global (mut i32) (i32.const 0))` after the module's own.
-          const looksLikeStackHeight =
-            valType === 0x7f && mutable === 1 && init.length === 3 && init[0] === 0x41 && init[1] === 0;
-          if (i === count - 1 && looksLikeStackHeight) stackHeightGlobal = importedGlobals + i;
-        }
-        break;
-      }
-      case 7:
-        for (let n = r.u32(); n > 0; n--) {
-          const name = r.name();
-          const kind = r.byte();
-          exports.push({ name, kind, index: r.u32() });
-        }
-        break;
-      default:
-        break;
-    }
+  for (const imp of m.imports) {
+    if (imp.desc.kind === 1) importedTables++;
+    if (imp.desc.kind !== 2) continue;
+    if (imp.module === MEMORY_IMPORT_MODULE && imp.name === MEMORY_IMPORT_NAME) memory = { min: imp.desc.memory.min, max: imp.desc.memory.max };
+    else importedMemories++;
   }
-  return { sections, importedGlobals, importedMemories, importedTables, memories, tables, stackHeightGlobal, exports };
-}
-
-function leb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = n % 128;
-    n = Math.floor(n / 128);
-    if (n > 0) b |= 0x80;
-    out.push(b);
-  } while (n > 0);
-  return out;
-}
-
-function nameBytes(s: string): number[] {
-  const utf8 = new TextEncoder().encode(s);
-  return [...leb(utf8.length), ...utf8];
-}
-
-function limitsBytes(l: DeclaredLimits): number[] {
-  return l.max === undefined ? [0, ...leb(l.min)] : [1, ...leb(l.min), ...leb(l.max)];
-}
-
-/** Section order of the binary format (custom sections excluded). */
-const SECTION_RANK: Readonly<Record<number, number>> = { 1: 1, 2: 2, 3: 3, 4: 4, 5: 5, 6: 6, 7: 7, 8: 8, 9: 9, 12: 10, 10: 11, 11: 12 };
-
-/**
- * Moves the module's own memory into an import (so the engine can create it with the limit it
- * needs) and exports the stack-height global; everything else is copied byte for byte. Memory
- * index 0 still names the same memory, so no code changes.
- */
-function rewriteForHost(bytes: Uint8Array, layout: ModuleLayout): Uint8Array {
-  const memory = layout.memories[0];
-  const importEntry = memory
-    ? [...nameBytes(MEMORY_IMPORT_MODULE), ...nameBytes(MEMORY_IMPORT_NAME), 0x02, ...limitsBytes(memory)]
-    : [];
-  const exportEntry =
-    layout.stackHeightGlobal === undefined ? [] : [...nameBytes(STACK_HEIGHT_EXPORT), 0x03, ...leb(layout.stackHeightGlobal)];
-
-  const parts: Uint8Array[] = [bytes.subarray(0, 8)];
-  const section = (id: number, count: number, body: Uint8Array | number[]): void => {
-    const content = new Uint8Array([...leb(count), ...body]);
-    parts.push(new Uint8Array([id, ...leb(content.length)]), content);
-  };
-  const extend = (s: Section, extra: number[]): void => {
-    const r = new BinaryReader(bytes, s.contentStart, s.end);
-    const count = r.u32();
-    section(s.id, count + 1, [...bytes.subarray(r.pos, s.end), ...extra]);
-  };
-
-  let importDone = importEntry.length === 0;
-  let exportDone = exportEntry.length === 0;
-  for (const s of layout.sections) {
-    const rank = SECTION_RANK[s.id];
-    if (!importDone && rank !== undefined && rank > SECTION_RANK[2]!) {
-      section(2, 1, importEntry);
-      importDone = true;
-    }
-    if (!exportDone && rank !== undefined && rank > SECTION_RANK[7]!) {
-      section(7, 1, exportEntry);
-      exportDone = true;
-    }
-    if (s.id === 2 && !importDone) {
-      extend(s, importEntry);
-      importDone = true;
-    } else if (s.id === 5 && memory) {
-      // dropped: the memory is now imported
-    } else if (s.id === 7 && !exportDone) {
-      extend(s, exportEntry);
-      exportDone = true;
-    } else {
-      parts.push(bytes.subarray(s.start, s.end));
-    }
-  }
-  if (!importDone) section(2, 1, importEntry);
-  if (!exportDone) section(7, 1, exportEntry);
-
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  // A memory left in the module would escape the engine's limits.
+  if (m.memories.length > 0) throw new Error('the module defines its memory instead of importing it from the engine');
+  const tables = m.tables.map((t) => ({ min: t.limits.min, max: t.limits.max }));
+  return { memory, importedMemories, importedTables, tables, exports: m.exports };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -464,9 +258,14 @@ export class Engine {
     this.allowImport = options.allowImport;
     this.blockstore = options.blockstore;
     if (options.cacheDir !== undefined) {
-      const key = bytesToHex(
-        sha256(new TextEncoder().encode(bigintJson({ v: ENGINE_CACHE_VERSION, prices: c.prices, stack: c.maxWasmStack, features: c.features }))),
-      ).slice(0, 16);
+      const identity = {
+        v: ENGINE_CACHE_VERSION,
+        instrumentation: INSTRUMENTATION_VERSION,
+        prices: c.prices,
+        stack: c.maxWasmStack,
+        features: c.features,
+      };
+      const key = bytesToHex(sha256(new TextEncoder().encode(bigintJson(identity)))).slice(0, 16);
       this.cacheDir = join(options.cacheDir, `engine-v${ENGINE_CACHE_VERSION}-${key}`);
     }
   }
@@ -491,7 +290,7 @@ export class Engine {
     const fromDisk = this.readDiskCache(key);
     if (fromDisk) {
       try {
-        compiled = this.compile(codeCid, wasm.length, fromDisk);
+        compiled = this.compile(codeCid, wasm.length, fromDisk, false);
         this.stats.diskHits++;
       } catch (err) {
         // A damaged or stale cache entry is rebuilt; a genuine problem with the code shows
@@ -502,7 +301,7 @@ export class Engine {
     }
     if (!compiled) {
       const instrumented = this.instrument(codeCid, wasm);
-      compiled = this.compile(codeCid, wasm.length, instrumented);
+      compiled = this.compile(codeCid, wasm.length, instrumented, true);
       this.writeDiskCache(key, instrumented);
     }
     this.modules.set(key, compiled);
@@ -546,6 +345,10 @@ export class Engine {
         maxStackHeight: this.config.maxWasmStack,
         gasModule: GAS_COUNTER_MODULE,
         features: this.config.features,
+        importMemory: { module: MEMORY_IMPORT_MODULE, name: MEMORY_IMPORT_NAME },
+        exportStackHeight: STACK_HEIGHT_EXPORT,
+        // V8 has validated the input (types included): compile() checks the output.
+        verifyOutput: false,
       });
     } catch (err) {
       if (err instanceof WasmValidationError) {
@@ -557,23 +360,36 @@ export class Engine {
     return out;
   }
 
-  private compile(codeCid: CID, originalSize: number, instrumented: Uint8Array): CompiledModule {
+  /**
+   * Compiles instrumented bytes: `fresh` ones just came from the instrumenter, the others from
+   * the disk cache (where a failure is the cache's, 'internal', and the entry is rebuilt).
+   */
+  private compile(codeCid: CID, originalSize: number, instrumented: Uint8Array, fresh: boolean): CompiledModule {
+    // V8 first: it names what is wrong with bytes the instrumenter grew past a limit.
+    let module: WebAssembly.Module;
+    try {
+      module = new WebAssembly.Module(plainBytes(instrumented));
+    } catch (err) {
+      // The input passed V8's validation, so this is the instrumentation's doing (a body grown
+      // past an implementation limit, or a bug): refused as the instrumenter's check would.
+      if (fresh) throw new EngineError('invalid_wasm', `instrumented module is not valid: ${errorMessage(err)}`, codeCid, { cause: err });
+      throw new EngineError('internal', `instrumented module does not compile: ${errorMessage(err)}`, codeCid, { cause: err });
+    }
     let layout: ModuleLayout;
     try {
       layout = readLayout(instrumented);
     } catch (err) {
-      if (err instanceof EngineError) throw new EngineError(err.kind, err.reason, codeCid);
       throw new EngineError('internal', `cannot read instrumented module: ${errorMessage(err)}`, codeCid, { cause: err });
     }
     const cfg = this.config;
-    if (layout.memories.length + layout.importedMemories > 1) {
+    const memory = layout.memory;
+    if ((memory ? 1 : 0) + layout.importedMemories > 1) {
       throw new EngineError('invalid_wasm', 'more than one memory (multi-memory is not supported)', codeCid);
     }
     if (layout.tables.length + layout.importedTables > 1) {
       throw new EngineError('invalid_wasm', 'more than one table', codeCid);
     }
     const maxPages = Math.min(cfg.maxInstanceMemoryBytes / WASM_PAGE_BYTES, cfg.features.maxMemoryPages);
-    const memory = layout.memories[0];
     if (memory && memory.min > maxPages) {
       throw new EngineError('limit', `memory minimum of ${memory.min} pages exceeds the per-instance limit of ${maxPages} pages`, codeCid);
     }
@@ -585,13 +401,6 @@ export class Engine {
     const memoryExport = layout.exports.find((e) => e.name === 'memory' && e.kind === 2);
     const tableExport = layout.exports.find((e) => e.name === 'table' && e.kind === 1);
 
-    const bytes = rewriteForHost(instrumented, layout);
-    let module: WebAssembly.Module;
-    try {
-      module = new WebAssembly.Module(plainBytes(bytes));
-    } catch (err) {
-      throw new EngineError('internal', `instrumented module does not compile: ${errorMessage(err)}`, codeCid, { cause: err });
-    }
     this.stats.compiled++;
 
     for (const imp of WebAssembly.Module.imports(module)) {
@@ -614,7 +423,7 @@ export class Engine {
       memoryExport && layout.importedMemories === 0 ? memory?.min : undefined,
       table?.min ?? 0,
       tableExport && layout.importedTables === 0 ? table?.min : undefined,
-      layout.stackHeightGlobal !== undefined,
+      layout.exports.some((e) => e.name === STACK_HEIGHT_EXPORT && e.kind === 3),
     );
   }
 
@@ -676,10 +485,11 @@ export class Engine {
       throw new EngineError('no_memory_export', 'actor has no memory export', cid);
     }
     const prices = this.config.prices;
-    if (module.exportedTableMinElements !== undefined) {
+    const refFvm2 = this.config.refFvm2 === true;
+    if (!refFvm2 && module.exportedTableMinElements !== undefined) {
       gas.charge('wasm_table_init', initTableGas(prices, module.exportedTableMinElements));
     }
-    gas.charge('wasm_memory_init', initMemoryGas(prices, module.exportedMemoryMinPages * WASM_PAGE_BYTES));
+    if (!refFvm2) gas.charge('wasm_memory_init', initMemoryGas(prices, module.exportedMemoryMinPages * WASM_PAGE_BYTES));
 
     for (const imp of WebAssembly.Module.imports(module.module)) {
       if (imp.module === GAS_COUNTER_MODULE && imp.name === GAS_COUNTER_NAME) continue;
@@ -692,7 +502,9 @@ export class Engine {
 
     const inst = new ActorInstance(module, limiter, gas, this.config);
     const importObject = inst.wrapImports(imports);
-    inst.updateGasAvailable();
+    // ref-fvm 2 sets the gas global only after instantiation: a metered start function traps.
+    if (refFvm2) inst.setGasAvailable(0n);
+    else inst.updateGasAvailable();
 
     let failure: EngineError | undefined;
     const minPages = module.memory?.min ?? 0;
@@ -707,7 +519,7 @@ export class Engine {
         failure = new EngineError('instantiation', `failed to instantiate module: ${errorMessage(err)}`, cid, { cause: err });
       }
     }
-    inst.chargeForExec();
+    if (!refFvm2) inst.chargeForExec();
     if (failure) throw failure;
     return inst;
   }

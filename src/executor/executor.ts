@@ -17,6 +17,7 @@ import { Backtrace, fatalCause, syscallCause } from '../call/backtrace.js';
 import { CallManager, type InvocationResult } from '../call/call-manager.js';
 import type { ExecutionEvent } from '../call/trace.js';
 import type { Machine } from '../machine/machine.js';
+import { executeMessageV2 } from './executor-v2.js';
 
 export type ApplyKind = 'explicit' | 'implicit';
 
@@ -37,6 +38,8 @@ export interface ApplyRet {
   readonly failureInfo: ApplyFailure | undefined;
   readonly execTrace: ExecutionEvent[];
   readonly events: StampedEvent[];
+  /** IPLD codec of the return data, when there is any (ref-fvm 4.x reports it). */
+  readonly returnCodec?: bigint;
 }
 
 /** Raised when the host (not the message) failed; the machine must be discarded. */
@@ -49,6 +52,12 @@ export function describeFailure(f: ApplyFailure | undefined): string {
   return f.kind === 'prevalidation'
     ? `pre-validation failed: ${f.message}`
     : `message failed with backtrace:\n${f.backtrace.toString()}`;
+}
+
+/** `{ returnCodec }` when the call returned a block, else nothing. */
+function returnCodecOf(result: InvocationResult | undefined): { returnCodec?: bigint } {
+  const value = result?.value;
+  return value === undefined ? {} : { returnCodec: value.codec };
 }
 
 function prevalidationFail(exitCode: number, message: string, penalty: bigint): ApplyRet {
@@ -108,6 +117,27 @@ export class Executor {
     if ('receipt' in pre) return pre;
     const machine = this.machine;
     const ctx = machine.context;
+
+    if (ctx.profile.generation === 'v2') {
+      // nv17 runs ref-fvm 2.x call semantics; preflight and the fee split are the same.
+      const run = executeMessageV2(machine, msg, pre.senderId, pre.inclusionCost);
+      if (kind === 'explicit') {
+        return this.finishMessage(pre.senderId, msg, run.receipt, run.failureInfo, pre.gasCost, run.execTrace, []);
+      }
+      return {
+        receipt: run.receipt,
+        penalty: 0n,
+        minerTip: 0n,
+        baseFeeBurn: 0n,
+        overEstimationBurn: 0n,
+        refund: 0n,
+        gasRefund: 0n,
+        gasBurned: 0n,
+        failureInfo: run.failureInfo,
+        execTrace: run.execTrace,
+        events: [],
+      };
+    }
 
     const receiverId = machine.stateTree.lookupId(msg.to);
     // The premium actually paid: capped so that base fee + premium <= fee cap, never negative.
@@ -194,9 +224,13 @@ export class Executor {
         failureInfo,
         execTrace: fin.execTrace,
         events: fin.events,
+        ...returnCodecOf(result),
       };
     }
-    return this.finishMessage(pre.senderId, msg, receipt, failureInfo, pre.gasCost, fin.execTrace, fin.events);
+    return {
+      ...this.finishMessage(pre.senderId, msg, receipt, failureInfo, pre.gasCost, fin.execTrace, fin.events),
+      ...returnCodecOf(result),
+    };
   }
 
   private preflight(msg: Message, kind: ApplyKind, rawLength: number): Preflight | ApplyRet {

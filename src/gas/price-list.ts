@@ -681,6 +681,7 @@ const TEEP_LIST = new PriceList(TEEP_PRICES);
  * its table and one row here.
  */
 const NETWORK_GENERATIONS: readonly GenerationRow[] = [
+  { from: 17, to: 17, list: SKYR_LIST },
   { from: 18, to: 20, list: new PriceList(HYGGE_PRICES) },
   { from: 21, to: 24, list: new PriceList(WATERMELON_PRICES) },
   { from: 25, to: 28, list: TEEP_LIST },
@@ -690,16 +691,15 @@ const NETWORK_GENERATIONS: readonly GenerationRow[] = [
 const DEV_GENERATIONS: readonly GenerationRow[] = [{ from: 29, to: 29, list: TEEP_LIST }];
 
 /**
- * nv17 ran ref-fvm 2, whose machine differs well beyond prices (docs/nv17.md). Its prices
- * are selectable on request only, so that code written for nv18+ keeps refusing nv17 until
- * it implements the 2.x semantics.
+ * Rows selectable only with `{ legacy: true }`. nv17 (ref-fvm 2, docs/nv17.md) used to live
+ * here; the machine now implements it, so it is a regular row and this list is empty.
  */
-const LEGACY_GENERATIONS: readonly GenerationRow[] = [{ from: 17, to: 17, list: SKYR_LIST }];
+const LEGACY_GENERATIONS: readonly GenerationRow[] = [];
 
 export interface PriceListOptions {
   /** Also accept network versions that are still in development (nv29). */
   readonly dev?: boolean;
-  /** Also accept nv17 (ref-fvm 2.x semantics, the skyr price list). */
+  /** Also accept the legacy rows (none today: nv17 is a regular row since the machine runs it). */
   readonly legacy?: boolean;
 }
 
@@ -717,6 +717,5 @@ export function priceListByNetworkVersion(nv: number, options: PriceListOptions 
   const first = NETWORK_GENERATIONS[0]!.from;
   const last = NETWORK_GENERATIONS[NETWORK_GENERATIONS.length - 1]!.to;
   const dev = options.dev ? '' : '; nv29 is a development version (pass { dev: true })';
-  const legacy = options.legacy ? '' : '; nv17 (ref-fvm 2.x) needs { legacy: true }';
-  throw new RangeError(`network version ${nv} is not supported: gas prices exist for nv${first}–nv${last}${dev}${legacy}`);
+  throw new RangeError(`network version ${nv} is not supported: gas prices exist for nv${first}–nv${last}${dev}`);
 }

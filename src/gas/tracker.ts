@@ -64,6 +64,17 @@ export interface GasTrackerOptions {
   readonly used?: Gas;
   /** Record every charge for `drainTrace` / `formatGasTrace`. */
   readonly trace?: boolean;
+  /**
+   * ref-fvm 2.x (nv17) gas: charges are signed i64 milligas (OnDeleteActor refunds), usage may
+   * drop below zero, sums saturate at the i64 bounds, and there are no nested limits.
+   */
+  readonly signed?: boolean;
+}
+
+const I64_MIN = -(1n << 63n);
+
+function clampI64(v: bigint): bigint {
+  return v > I64_MAX ? I64_MAX : v < I64_MIN ? I64_MIN : v;
 }
 
 export class GasTracker {
@@ -71,12 +82,15 @@ export class GasTracker {
   private used: Gas;
   private readonly snapshots: LimitSnapshot[] = [];
   private trace: GasTraceEntry[] | undefined;
+  /** Signed (nv17) accounting; see GasTrackerOptions.signed. */
+  readonly signed: boolean;
 
   /** `limitMilligas` and `options.used` are milligas; see `GasTracker.forMessage` for whole gas. */
   constructor(limitMilligas: Gas, options: GasTrackerOptions = {}) {
     this.limit = gasMin(toU64(limitMilligas, 'gas limit'), I64_MAX);
     this.used = gasMin(toU64(options.used ?? ZERO_GAS, 'gas used'), this.limit);
     this.trace = options.trace ? [] : undefined;
+    this.signed = options.signed === true;
   }
 
   /** A tracker for a message with a gas limit in whole gas units. */
@@ -85,6 +99,18 @@ export class GasTracker {
   }
 
   private consume(name: string, amount: Gas): void {
+    if (this.signed) {
+      if (amount !== clampI64(amount)) throw new RangeError(`gas charge ${name} of ${amount} milligas is not an i64`);
+      // The reference adds first (saturating), then compares with the limit.
+      const next = clampI64(this.used + amount);
+      if (next > this.limit) {
+        const available = this.limit - this.used;
+        this.used = this.limit;
+        throw new OutOfGasError(name, amount, available);
+      }
+      this.used = next;
+      return;
+    }
     // A negative amount would refund gas: always a caller bug.
     if (amount < 0n || amount > U64_MAX) throw new RangeError(`gas charge ${name} of ${amount} milligas is not a u64`);
     const next = gasAdd(this.used, amount);
@@ -128,6 +154,7 @@ export class GasTracker {
 
   /** Enters a nested gas limit (milligas): the smaller of what is left and `newLimit`. */
   pushLimit(newLimit: Gas): void {
+    if (this.signed) throw new Error('GasTracker.pushLimit: nv17 (signed) gas has no nested limits');
     this.snapshots.push({ limit: this.limit, used: this.used });
     this.limit = gasMin(this.availableMilligas, toU64(newLimit, 'gas limit'));
     this.used = ZERO_GAS;
@@ -153,12 +180,14 @@ export class GasTracker {
 
   /** Milligas still available. */
   get availableMilligas(): Gas {
-    return gasSub(this.limit, this.used);
+    // Signed usage below zero leaves more than the limit available (saturating at i64::MAX).
+    return this.signed ? clampI64(this.limit - this.used) : gasSub(this.limit, this.used);
   }
 
   /** Whole gas used, fraction rounded up — what a receipt reports. */
   gasUsed(): bigint {
-    return gasRoundUp(this.used);
+    // A refund can leave signed usage below zero; receipts never report less than zero.
+    return gasRoundUp(this.used > 0n ? this.used : 0n);
   }
 
   /** Whole gas available, fraction rounded down — what the gas_available syscall reports. */

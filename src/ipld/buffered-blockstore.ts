@@ -1,8 +1,8 @@
 // Write-back buffer in front of a blockstore (ref-fvm's BufferedBlockstore): an execution writes
 // many intermediate blocks, and only those reachable from the final state root are persisted.
-import { CID } from 'multiformats/cid';
-import type { Blockstore } from './blockstore.js';
-import { BLAKE2B_256, DAG_CBOR, IDENTITY, RAW } from './cbor.js';
+import type { CID } from 'multiformats/cid';
+import { type Blockstore, cidKey } from './blockstore.js';
+import { BLAKE2B_256, DAG_CBOR, IDENTITY, RAW, decodeCidBytes } from './cbor.js';
 
 /** Legacy CBOR codec: allowed in a flush but, as in the reference, never scanned for links. */
 export const CBOR_CODEC = 0x51;
@@ -39,22 +39,18 @@ export class LinkScanError extends Error {
 }
 
 /** A cheap map key for a CID: its bytes as a binary string (no base32 encoding). */
-export function cidKey(cid: CID): string {
-  const b = cid.bytes;
-  let s = '';
-  for (let i = 0; i < b.length; i++) s += String.fromCharCode(b[i]!);
-  return s;
-}
+export { cidKey } from './blockstore.js';
 
 class Cursor {
   pos = 0;
   constructor(
     readonly bytes: Uint8Array,
-    readonly what: string,
+    readonly what: string | (() => string),
   ) {}
 
   fail(msg: string): never {
-    throw new LinkScanError(`cannot scan ${this.what} for links: ${msg} at byte ${this.pos}`);
+    const what = typeof this.what === 'function' ? this.what() : this.what;
+    throw new LinkScanError(`cannot scan ${what} for links: ${msg} at byte ${this.pos}`);
   }
 
   need(n: number): void {
@@ -104,7 +100,7 @@ function u32(b: Uint8Array, at: number): number {
  * Hand-rolled because flush runs after every message, and a full decode would build every
  * value of every new block just to find its few links.
  */
-export function scanCborLinks(bytes: Uint8Array, out: CID[] = [], what = 'DAG-CBOR block'): CID[] {
+export function scanCborLinks(bytes: Uint8Array, out: CID[] = [], what: string | (() => string) = 'DAG-CBOR block'): CID[] {
   const c = new Cursor(bytes, what);
   let remaining = 1;
   while (remaining > 0) {
@@ -133,7 +129,7 @@ export function scanCborLinks(bytes: Uint8Array, out: CID[] = [], what = 'DAG-CB
           c.need(len);
           if (len === 0 || bytes[c.pos] !== 0) c.fail('CID in tag 42 lacks the 0x00 multibase prefix');
           try {
-            out.push(CID.decode(bytes.subarray(c.pos + 1, c.pos + len)));
+            out.push(decodeCidBytes(bytes.subarray(c.pos + 1, c.pos + len)));
           } catch (err) {
             c.fail(`invalid CID in tag 42 (${err instanceof Error ? err.message : String(err)})`);
           }
@@ -153,7 +149,7 @@ export function scanCborLinks(bytes: Uint8Array, out: CID[] = [], what = 'DAG-CB
 
 /** The links of one block, by its CID's codec: DAG-CBOR is scanned, everything else has none. */
 export function blockLinks(cid: CID, bytes: Uint8Array, out: CID[] = []): CID[] {
-  if (cid.code === DAG_CBOR) scanCborLinks(bytes, out, `block ${cid.toString()}`);
+  if (cid.code === DAG_CBOR) scanCborLinks(bytes, out, () => `block ${cid.toString()}`);
   return out;
 }
 
@@ -208,7 +204,7 @@ export class BufferedBlockstore implements Blockstore {
       }
       const hash = cid.multihash;
       if (hash.code === IDENTITY) {
-        if (codec === DAG_CBOR) scanCborLinks(hash.digest, stack, `inline block ${cid.toString()}`);
+        if (codec === DAG_CBOR) scanCborLinks(hash.digest, stack, () => `inline block ${cid.toString()}`);
         continue;
       }
       if (hash.code !== BLAKE2B_256 || hash.size !== 32) {
@@ -221,7 +217,8 @@ export class BufferedBlockstore implements Blockstore {
       const block = this.buffer.get(key);
       if (block === undefined) continue;
       taken.set(key, block);
-      if (codec === DAG_CBOR) scanCborLinks(block.bytes, stack, `block ${cid.toString()}`);
+      // Named lazily: formatting every CID of a flush would cost more than the scan.
+      if (codec === DAG_CBOR) scanCborLinks(block.bytes, stack, () => `block ${cid.toString()}`);
     }
     putBlocks(this.base, [...taken.values()]);
     for (const key of taken.keys()) this.buffer.delete(key);

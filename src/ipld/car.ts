@@ -4,7 +4,7 @@ import { gunzipSync } from 'node:zlib';
 import { CarBufferReader } from '@ipld/car/buffer-reader';
 import * as CarBufferWriter from '@ipld/car/buffer-writer';
 import type { CID } from 'multiformats/cid';
-import { blake2b } from '@noble/hashes/blake2.js';
+import { blake2b } from '../crypto/blake2b.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { MemoryBlockstore, MissingBlockError, type Blockstore } from './blockstore.js';
@@ -39,7 +39,7 @@ function message(err: unknown): string {
 
 function hashFor(code: number, bytes: Uint8Array): Uint8Array | undefined {
   if (code === SHA2_256) return sha256(bytes);
-  if (code >= BLAKE2B_MIN && code <= BLAKE2B_MAX) return blake2b(bytes, { dkLen: code - 0xb200 });
+  if (code >= BLAKE2B_MIN && code <= BLAKE2B_MAX) return blake2b(bytes, code - 0xb200);
   if (code === KECCAK_256) return keccak_256(bytes);
   return undefined;
 }

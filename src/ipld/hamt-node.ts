@@ -201,9 +201,11 @@ export function decodeHamtNode<V>(
   bitWidth: number,
   codec: ValueCodec<V>,
 ): HamtNode<V> {
-  const where = `HAMT node ${cid.toString()}`;
+  // Named lazily: formatting the CID costs more than decoding a small node.
+  let whereText: string | undefined;
+  const where = (): string => (whereText ??= `HAMT node ${cid.toString()}`);
   const fail = (reason: string): never => {
-    throw new HamtError(`invalid ${where}: ${reason}`, cid);
+    throw new HamtError(`invalid ${where()}: ${reason}`, cid);
   };
   const raw = decodeCbor<unknown>(bytes, where);
   if (!Array.isArray(raw) || raw.length !== 2) return fail('expected a 2-element array [bitfield, pointers]');
@@ -238,7 +240,8 @@ export function decodeHamtNode<V>(
       const key: unknown = kv[0];
       if (!(key instanceof Uint8Array)) return fail(`bucket ${i} entry ${j} key is not a byte string`);
       if (j > 0 && compareKeys(bucket[j - 1]!.key, key) >= 0) return fail(`bucket ${i} has duplicate or unsorted keys`);
-      bucket[j] = { key, value: decodeValue(codec, kv[1] as CborValue, where, fail) };
+      const value = codec === (identityCodec as unknown) ? (kv[1] as V) : decodeValue(codec, kv[1] as CborValue, where(), fail);
+      bucket[j] = { key, value };
     }
     pointers[i] = bucket;
   }

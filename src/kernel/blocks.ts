@@ -1,5 +1,6 @@
 // The per-invocation block registry: IPLD blocks an actor has opened, created or received
 // (parameters, send return values), addressed by small integer handles.
+import type { CID } from 'multiformats/cid';
 import { ErrorNumber } from '../primitives/errnum.js';
 import { SyscallError } from './errors.js';
 
@@ -26,6 +27,8 @@ export class Block {
   constructor(
     readonly codec: bigint,
     readonly data: Uint8Array,
+    /** The links the block makes reachable (tracked from nv21; always empty before). */
+    readonly links: readonly CID[] = [],
   ) {}
 
   get size(): number {

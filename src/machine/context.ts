@@ -6,10 +6,12 @@ import { networkVersionLabel } from '../primitives/network.js';
 
 /**
  * The syscall/kernel generation of a network version:
+ * - 'v2': ref-fvm 2.x (nv17): SKYR prices with signed gas, the 2.x syscall ABI, no per-send
+ *   transactions, no memory limiter (src/{syscalls,kernel,call,executor}/*-v2.ts).
  * - 'v3': ref-fvm 3.x (nv18–nv20): HYGGE prices, randomness drawn by the FVM, CBOR events.
  * - 'v4': ref-fvm 4.x (nv21+): raw randomness, structured events, IPLD reachability.
  */
-export type KernelGeneration = 'v3' | 'v4';
+export type KernelGeneration = 'v2' | 'v3' | 'v4';
 
 export interface VersionProfile {
   readonly generation: KernelGeneration;
@@ -23,17 +25,20 @@ export class UnsupportedNetworkVersionError extends Error {
 }
 
 /** Network versions the machine implements today. */
-export const SUPPORTED_NETWORK_VERSIONS = { from: 18, to: 20 } as const;
+export const SUPPORTED_NETWORK_VERSIONS = { from: 17, to: 28 } as const;
 
 /** The behaviour of network version `nv`; throws for versions the machine does not implement. */
 export function versionProfile(nv: number): VersionProfile {
+  if (nv === 17) {
+    // Wasmtime without a pooling allocator: no table limit beyond the engine's own.
+    return { generation: 'v2', priceList: priceListByNetworkVersion(nv), maxTableElements: Number.MAX_SAFE_INTEGER };
+  }
   if (nv >= 18 && nv <= 20) {
     return { generation: 'v3', priceList: priceListByNetworkVersion(nv), maxTableElements: 10_000 };
   }
   if (nv >= 21 && nv <= 28) {
-    throw new UnsupportedNetworkVersionError(
-      `${networkVersionLabel(nv)} needs the ref-fvm 4.x kernel, which is not implemented yet (supported: nv18–nv20)`,
-    );
+    // WATERMELON prices up to nv24, TEEP from nv25; Wasmtime pools 20 000 table elements.
+    return { generation: 'v4', priceList: priceListByNetworkVersion(nv), maxTableElements: 20_000 };
   }
   throw new UnsupportedNetworkVersionError(`unsupported network version: ${networkVersionLabel(nv)}`);
 }
@@ -44,7 +49,7 @@ export interface MachineOptions {
   /** Seconds since the unix epoch of the tipset being executed. */
   readonly timestamp?: bigint;
   readonly baseFee: bigint;
-  /** Circulating supply reported to actors (defaults to the 2B FIL total, as ref-fvm). */
+  /** Circulating supply reported to actors (defaults as ref-fvm: 2B FIL total up to nv20, 0 from nv21). */
   readonly circSupply?: bigint;
   readonly stateRoot: CID;
   readonly chainId?: bigint;
@@ -101,7 +106,8 @@ export function machineContext(opts: MachineOptions): MachineContext {
     epoch: opts.epoch,
     timestamp: opts.timestamp ?? 0n,
     baseFee: opts.baseFee,
-    circSupply: opts.circSupply ?? TOTAL_FILECOIN,
+    // ref-fvm 4.x changed the default to zero (callers are expected to pass the real figure).
+    circSupply: opts.circSupply ?? (profile.generation === 'v4' ? 0n : TOTAL_FILECOIN),
     initialStateRoot: opts.stateRoot,
     maxCallDepth: opts.maxCallDepth ?? 1024,
     maxWasmStack: opts.maxWasmStack ?? 2048,

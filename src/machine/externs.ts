@@ -12,9 +12,12 @@ export interface ConsensusFault {
 }
 
 export interface Externs {
-  /** nv18–nv20: the 32-byte ticket digest at `round` (the FVM hashes in the DST and entropy). */
+  /**
+   * The 32-byte ticket digest at `round`. nv18–nv20: the FVM hashes in the DST and entropy;
+   * nv21+: handed to the actor as is (the actors hash it themselves).
+   */
   getChainRandomness(round: bigint): Uint8Array;
-  /** nv18–nv20: the 32-byte beacon digest at `round`. */
+  /** The 32-byte beacon digest at `round` (drawn by the FVM up to nv20, raw from nv21). */
   getBeaconRandomness(round: bigint): Uint8Array;
   /** CID of the tipset at `epoch` (strictly in the past, within finality). */
   getTipsetCid(epoch: bigint): CID;

@@ -16,6 +16,8 @@ import { type MachineContext, type MachineOptions, machineContext } from './cont
 
 /** Builtin actors the machine itself needs (send to new addresses, sender checks, init). */
 const REQUIRED_ACTORS = ['system', 'init', 'account', 'placeholder', 'eam', 'ethaccount'] as const;
+/** ref-fvm 2.x (nv17) predates placeholders and Ethereum accounts. */
+const REQUIRED_ACTORS_V2 = ['system', 'init', 'account'] as const;
 
 export class MachineError extends Error {
   override readonly name = 'MachineError';
@@ -59,7 +61,7 @@ export class Machine {
     this.blockstore = new BufferedBlockstore(setup.blockstore);
     this.stateTree = StateTree.load(this.blockstore, root);
     this.manifest = this.loadManifest();
-    for (const name of REQUIRED_ACTORS) {
+    for (const name of this.context.profile.generation === 'v2' ? REQUIRED_ACTORS_V2 : REQUIRED_ACTORS) {
       if (!this.manifest.has(name)) throw new MachineError(`manifest missing ${name} actor`);
     }
     this.externs = setup.externs;

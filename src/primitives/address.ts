@@ -1,7 +1,7 @@
 // Filecoin addresses: binary form (protocol byte || payload), text form (f/t prefix,
 // protocol digit, payload) and the Ethereum (f410) bridge. Validation follows
 // fvm_shared's address module so that the same inputs are accepted and rejected.
-import { blake2b } from '@noble/hashes/blake2.js';
+import { blake2b } from '../crypto/blake2b.js';
 import { Base32Error, base32Decode, base32Encode } from './base32.js';
 import { U64_MAX, bytesEqual, fromHex, readBytes, readField, toHex } from './fields.js';
 
@@ -128,14 +128,14 @@ export function decodeUvarint(bytes: Uint8Array): { value: bigint; length: numbe
 }
 
 function addressHash(data: Uint8Array): Uint8Array {
-  return blake2b(data, { dkLen: PAYLOAD_HASH_LEN });
+  return blake2b(data, PAYLOAD_HASH_LEN);
 }
 
 function checksum(protocol: Protocol, payload: Uint8Array): Uint8Array {
   const buf = new Uint8Array(1 + payload.length);
   buf[0] = protocol;
   buf.set(payload, 1);
-  return blake2b(buf, { dkLen: CHECKSUM_HASH_LEN });
+  return blake2b(buf, CHECKSUM_HASH_LEN);
 }
 
 function bytesLabel(bytes: Uint8Array): string {

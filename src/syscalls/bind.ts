@@ -6,6 +6,8 @@
 //   accrued so far);
 // - aborts (exit, out of gas, fatal) are thrown through the WASM frames as `Abort`.
 import type { Kernel } from '../kernel/kernel.js';
+import type { GasCharge } from '../gas/charge.js';
+import type { PriceList } from '../gas/price-list.js';
 import { FatalError, OutOfGasError, SyscallError } from '../kernel/errors.js';
 import { ErrorNumber } from '../primitives/errnum.js';
 import { type Cause, syscallCause } from '../call/backtrace.js';
@@ -17,24 +19,32 @@ import type { SyscallGasHost } from './gas-host.js';
 export type ParamKind = 'u32' | 'i32' | 'u64' | 'i64';
 export type ArgValue = number | bigint;
 
+/**
+ * What the binding needs of a kernel: charging "OnSyscall". Each kernel generation (the 2.x
+ * KernelV2, the 3.x Kernel, ...) has its own import table over its own kernel class.
+ */
+export interface SyscallKernel {
+  readonly callManager: { charge(charge: GasCharge): void; readonly priceList: PriceList };
+}
+
 /** What a syscall implementation sees. */
-export interface SyscallContext {
-  readonly kernel: Kernel;
+export interface SyscallContext<K extends SyscallKernel = Kernel> {
+  readonly kernel: K;
   readonly memory: Memory;
 }
 
-export interface SyscallDef {
+export interface SyscallDef<K extends SyscallKernel = Kernel> {
   readonly module: string;
   readonly name: string;
   readonly params: readonly ParamKind[];
   /** Size in bytes of the result written through the out-pointer; 0 when there is none. */
   readonly resultSize: number;
   /** Returns the encoded result (exactly resultSize bytes), or nothing for resultSize 0. */
-  readonly run: (ctx: SyscallContext, args: readonly ArgValue[]) => Uint8Array | void;
+  readonly run: (ctx: SyscallContext<K>, args: readonly ArgValue[]) => Uint8Array | void;
 }
 
 /** Per-instance state shared by all syscalls of one invocation. */
-export class InvocationData {
+export class InvocationData<K extends SyscallKernel = Kernel> {
   /** The last syscall error; it becomes the backtrace cause if the actor then aborts. */
   lastError: Cause | undefined;
   /** The instance's memory; absent while the module is being instantiated (start function). */
@@ -43,7 +53,7 @@ export class InvocationData {
   readGasGlobal: (() => bigint) | undefined;
 
   constructor(
-    readonly kernel: Kernel,
+    readonly kernel: K,
     readonly gasHost: SyscallGasHost,
   ) {}
 
@@ -78,7 +88,7 @@ export function toAbort(err: unknown): unknown {
 }
 
 /** One import function for `def`, bound to the invocation `data`. */
-export function bindSyscall(def: SyscallDef, data: InvocationData): (...raw: unknown[]) => number {
+export function bindSyscall<K extends SyscallKernel>(def: SyscallDef<K>, data: InvocationData<K>): (...raw: unknown[]) => number {
   const where = `${def.module}::${def.name}`;
   const hasResult = def.resultSize > 0;
   return (...raw: unknown[]): number => {
@@ -126,7 +136,7 @@ export function bindSyscall(def: SyscallDef, data: InvocationData): (...raw: unk
 }
 
 /** The import object for a set of syscall definitions. */
-export function bindSyscalls(defs: readonly SyscallDef[], data: InvocationData): WebAssembly.Imports {
+export function bindSyscalls<K extends SyscallKernel>(defs: readonly SyscallDef<K>[], data: InvocationData<K>): WebAssembly.Imports {
   const imports: Record<string, Record<string, WebAssembly.ImportValue>> = {};
   for (const def of defs) {
     const ns = (imports[def.module] ??= {});

@@ -101,7 +101,8 @@ test('limits: the reference numbers', () => {
   assert.equal(c18.features.referenceTypes, false);
   assert.equal(engineConfigForNetworkVersion(23).features.maxTableElements, MAX_TABLE_ELEMENTS_V4);
   assert.equal(c18.features.maxMemoryPages * 65536, MAX_INSTANCE_MEMORY_BYTES);
-  assert.throws(() => engineConfigForNetworkVersion(17), /not supported/);
+  assert.equal(engineConfigForNetworkVersion(17).refFvm2, true); // nv17: ref-fvm 2 instantiation
+  assert.throws(() => engineConfigForNetworkVersion(16), /not supported/);
 });
 
 // ---------------------------------------------------------------------------------------------

@@ -45,12 +45,12 @@ function assertCharge(c: GasCharge | undefined, name: string, compute: bigint, o
   assert.equal(c.other, other, `${name} other`);
 }
 
-test('nv17 is selected only on request', () => {
+test('nv17 selects the skyr list, with or without the legacy option', () => {
   assert.equal(skyr.generation, 'skyr');
   assert.equal(priceListByNetworkVersion(17, { legacy: true }), skyr); // one shared instance
-  assert.throws(() => priceListByNetworkVersion(17), /network version 17 is not supported.*\{ legacy: true \}/);
+  assert.equal(priceListByNetworkVersion(17), skyr);
   assert.throws(() => priceListByNetworkVersion(16, { legacy: true }), /not supported/);
-  // The option adds nv17 and changes nothing else.
+  // The (now empty) legacy option changes nothing.
   assert.equal(priceListByNetworkVersion(18, { legacy: true }), hygge);
   assert.equal(priceListByNetworkVersion(25, { legacy: true }).generation, 'teep');
   assert.equal(priceListByNetworkVersion(29, { legacy: true, dev: true }).generation, 'teep');

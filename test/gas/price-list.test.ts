@@ -40,7 +40,8 @@ test('version selection', () => {
   for (const nv of [21, 22, 23, 24]) assert.equal(priceListByNetworkVersion(nv).generation, 'watermelon');
   for (const nv of [25, 26, 27, 28]) assert.equal(priceListByNetworkVersion(nv).generation, 'teep');
   assert.equal(priceListByNetworkVersion(20), priceListByNetworkVersion(18)); // one shared instance
-  assert.throws(() => priceListByNetworkVersion(17), /network version 17 is not supported: gas prices exist for nv18–nv28/);
+  assert.equal(priceListByNetworkVersion(17).generation, 'skyr'); // nv17 runs ref-fvm 2.x semantics
+  assert.throws(() => priceListByNetworkVersion(16), /network version 16 is not supported: gas prices exist for nv17–nv28/);
   assert.throws(() => priceListByNetworkVersion(0), RangeError);
   assert.throws(() => priceListByNetworkVersion(29), /nv29 is a development version/);
   assert.equal(priceListByNetworkVersion(29, { dev: true }).generation, 'teep');

@@ -126,21 +126,29 @@ export const Op = {
 } as const;
 const CONTROL_OPS = 7;
 
-export function syscallOp(module: string, name: string): number {
-  const i = SDK_SYSCALLS.findIndex(([m, n]) => m === module && n === name);
+/** A syscall signature list in the form of SDK_SYSCALLS (other ABI generations have their own). */
+export type SdkSyscalls = typeof SDK_SYSCALLS;
+
+export function syscallOp(module: string, name: string, syscalls: SdkSyscalls = SDK_SYSCALLS): number {
+  return syscallOpIn(module, name, syscalls);
+}
+
+function syscallOpIn(module: string, name: string, syscalls: SdkSyscalls): number {
+  const i = syscalls.findIndex(([m, n]) => m === module && n === name);
   if (i < 0) throw new Error(`no syscall ${module}::${name}`);
   return CONTROL_OPS + i;
 }
 
-export function probeWat(): string {
-  const imports = SDK_SYSCALLS.map(([m, n, ret, params], i) => {
+export function probeWat(syscalls: SdkSyscalls = SDK_SYSCALLS): string {
+  const syscallOp = (module: string, name: string): number => syscallOpIn(module, name, syscalls);
+  const imports = syscalls.map(([m, n, ret, params], i) => {
     const all = ret ? ['i32', ...params] : [...params];
     return `  (import "${m}" "${n}" (func $s${i} ${all.length ? `(param ${all.join(' ')})` : ''} (result i32)))`;
   }).join('\n');
   const arg = (j: number, k: K): string =>
     k === 'i64' ? `(i64.load offset=${8 * j} (local.get $pc))` : `(i32.wrap_i64 (i64.load offset=${8 * j} (local.get $pc)))`;
   // Each case: call with args read from the program, store the returned i32 as the status.
-  const cases = SDK_SYSCALLS.map(([, , ret, params], i) => {
+  const cases = syscalls.map(([, , ret, params], i) => {
     const kinds: K[] = ret ? ['i32', ...params] : [...params];
     const args = kinds.map((k, j) => arg(j, k)).join(' ');
     return `(local.set $r (call $s${i} ${args})) (local.set $pc (i32.add (local.get $pc) (i32.const ${8 * kinds.length})))`;
@@ -197,6 +205,9 @@ export class Program {
   /** Offset of the data area inside the parameters (after the program). */
   static readonly DATA_OFFSET = 8192;
 
+  /** `syscalls`: the signatures the probe was generated from (probeWat's argument). */
+  constructor(private readonly syscalls: SdkSyscalls = SDK_SYSCALLS) {}
+
   /** Puts bytes in the data area; returns their absolute address in the probe's memory. */
   bytes(b: Uint8Array): number {
     const at = PARAMS_BASE + Program.DATA_OFFSET + this.data.length;
@@ -211,10 +222,11 @@ export class Program {
 
   /** Appends a syscall; returns the command index (its status word). */
   call(module: string, name: string, ...args: Array<number | bigint>): number {
-    const sig = SDK_SYSCALLS[syscallOp(module, name) - CONTROL_OPS]!;
+    const op = syscallOp(module, name, this.syscalls);
+    const sig = this.syscalls[op - CONTROL_OPS]!;
     const want = sig[3].length + (sig[2] ? 1 : 0);
     if (args.length !== want) throw new Error(`${module}::${name} takes ${want} arguments (out-pointer included), got ${args.length}`);
-    this.words.push(BigInt(syscallOp(module, name)), ...args.map((a) => BigInt.asUintN(64, BigInt(a))));
+    this.words.push(BigInt(op), ...args.map((a) => BigInt.asUintN(64, BigInt(a))));
     return this.count++;
   }
 
@@ -294,6 +306,8 @@ export interface WorldOptions {
   readonly extraCode?: Record<string, Uint8Array>;
   /** Balance of the two accounts and the probes. */
   readonly balance?: bigint;
+  /** The probe code for every probe role (default: the 3.x-ABI probe). */
+  readonly probeWasm?: Uint8Array;
 }
 
 export const FIL = 10n ** 18n;
@@ -301,16 +315,17 @@ export const FIL = 10n ** 18n;
 /** A state tree with system(0), init(1), reward(2), burnt funds(99), accounts 100 & 101, probes 102 & 103. */
 export function buildWorld(opts: WorldOptions = {}): TestWorld {
   const bs = new MemoryBlockstore();
+  const probeWasm = opts.probeWasm ?? PROBE_WASM;
   const roles: Array<[string, Uint8Array]> = [
-    ['system', tagWasm(PROBE_WASM, 'system')],
-    ['init', tagWasm(PROBE_WASM, 'init')],
-    ['cron', tagWasm(PROBE_WASM, 'cron')],
+    ['system', tagWasm(probeWasm, 'system')],
+    ['init', tagWasm(probeWasm, 'init')],
+    ['cron', tagWasm(probeWasm, 'cron')],
     ['account', ACCOUNT_WASM],
-    ['reward', tagWasm(PROBE_WASM, 'reward')],
-    ['placeholder', tagWasm(PROBE_WASM, 'placeholder')],
-    ['eam', tagWasm(PROBE_WASM, 'eam')],
+    ['reward', tagWasm(probeWasm, 'reward')],
+    ['placeholder', tagWasm(probeWasm, 'placeholder')],
+    ['eam', tagWasm(probeWasm, 'eam')],
     ['ethaccount', tagWasm(ACCOUNT_WASM, 'ethaccount')],
-    ['probe', PROBE_WASM],
+    ['probe', probeWasm],
     ...Object.entries(opts.extraCode ?? {}),
   ];
   const codes: Record<string, CID> = {};

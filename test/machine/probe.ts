@@ -5,7 +5,7 @@ import { ExitCode } from '../../src/primitives/exitcode.js';
 import type { ApplyRet } from '../../src/executor/executor.js';
 import { describeFailure } from '../../src/executor/executor.js';
 import type { CID } from 'multiformats/cid';
-import { type RunOptions, type TestWorld, Program, apply, status } from './harness.js';
+import { type RunOptions, type SdkSyscalls, type TestWorld, Program, apply, status } from './harness.js';
 
 /** Bytes of probe memory returned by `runProbe` (statuses at 0, out-values from 1024). */
 export const DUMP_LEN = 8192;
@@ -26,11 +26,13 @@ export interface ProbeOptions extends RunOptions {
   readonly gasLimit?: bigint;
   /** Expected exit code (default OK). */
   readonly exitCode?: number;
+  /** Signatures the probe was built with (default: the 3.x ABI). */
+  readonly syscalls?: SdkSyscalls;
 }
 
 /** Runs a probe program as the params of a message to the probe actor. */
 export function runProbe(world: TestWorld, build: (p: Program) => void, opts: ProbeOptions = {}): ProbeRun {
-  const p = new Program();
+  const p = new Program(opts.syscalls);
   build(p);
   const params = p.returnMemory(DUMP_LEN);
   const { ret, root } = apply(

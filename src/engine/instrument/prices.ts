@@ -1,73 +1,38 @@
-// Execution gas prices of WASM instructions and the per-opcode cost table the metering pass
-// uses. The values and the instruction classes follow ref-fvm's price list (`WasmGasPrices`
-// and its `Rules` implementation); all amounts are milligas.
+// The per-opcode cost table the metering pass uses, built from the WASM execution prices of
+// the gas layer (src/gas: the price data and its `WasmGasPrices`, after ref-fvm's price list
+// and its `Rules` implementation), plus the instrumenter's own constant-cost rules for
+// known-answer tests. All amounts are milligas.
+import { U64_MAX } from '../../gas/gas.js';
+import { HYGGE_PRICES, SKYR_PRICES, WATERMELON_PRICES } from '../../gas/price-tables.js';
+import {
+  TABLE_ELEMENT_SIZE,
+  WASM_PAGE_SIZE,
+  type WasmGasPrices as NetworkWasmPrices,
+  type WasmPricingRules,
+} from '../../gas/wasm-prices.js';
 import { WasmValidationError } from '../wasm/errors.js';
 import { MISC, opName } from '../wasm/instructions.js';
 
 /**
- * Which rule set prices the instructions:
- * - 'fvm': ref-fvm 3 and 4 (nv18+), metered by fvm-wasm-instrument 0.4 (the default);
- * - 'fvm-v2': ref-fvm 2 (nv17): every instruction but the structural ones costs
- *   `instructionDefault`, memory growth is not metered; fvm-wasm-instrument 0.2;
- * - 'constant': the instrumenter's own ConstantCostRules, for known-answer tests: every
- *   instruction costs `instructionDefault`, and `memory.grow` costs 1 plus
- *   `memoryFillPerByteCost` per page when that is non-zero; fvm-wasm-instrument 0.4.
+ * Which rule set prices the instructions: the gas layer's ('fvm': ref-fvm 3 and 4, metered by
+ * fvm-wasm-instrument 0.4; 'fvm-v2': ref-fvm 2, metered by 0.2, memory growth unmetered), or
+ * 'constant': the instrumenter's own ConstantCostRules, for known-answer tests: every
+ * instruction costs `instructionDefault`, and `memory.grow` costs 1 plus
+ * `memoryFillPerByteCost` per page when that is non-zero; fvm-wasm-instrument 0.4.
  */
-export type WasmRuleSet = 'fvm' | 'fvm-v2' | 'constant';
+export type WasmRuleSet = WasmPricingRules | 'constant';
 
-export interface WasmGasPrices {
-  readonly rules?: WasmRuleSet;
-  /** Default price of an instruction. */
-  readonly instructionDefault: bigint;
-  /** Price of arithmetic, comparison and conversion instructions. */
-  readonly mathDefault: bigint;
-  readonly jumpUnconditional: bigint;
-  readonly jumpConditional: bigint;
-  readonly jumpIndirect: bigint;
-  /** Extra price of a call on top of its jump. */
-  readonly call: bigint;
-  /** One-time price of filling memory (stores, fill, grow). */
-  readonly memoryFillBaseCost: bigint;
-  /** Price per byte filled. */
-  readonly memoryFillPerByteCost: bigint;
-  /** One-time price of reading or copying memory. */
-  readonly memoryAccessCost: bigint;
-  /** Price per byte copied. */
-  readonly memoryCopyPerByteCost: bigint;
-}
+/** What the metering reads of a network's WASM prices (the host-call price is not its business). */
+export type WasmGasPrices = Omit<NetworkWasmPrices, 'rules' | 'hostCallCost'> & { readonly rules?: WasmRuleSet };
 
 /** ref-fvm 3 (HYGGE, nv18–nv20): 4 gas per instruction, 0.4 gas per byte copied or filled. */
-export const WASM_PRICES_V3: WasmGasPrices = Object.freeze({
-  rules: 'fvm',
-  instructionDefault: 4000n,
-  mathDefault: 4000n,
-  jumpUnconditional: 4000n,
-  jumpConditional: 4000n,
-  jumpIndirect: 4000n,
-  call: 0n,
-  memoryFillBaseCost: 0n,
-  memoryFillPerByteCost: 400n,
-  memoryAccessCost: 0n,
-  memoryCopyPerByteCost: 400n,
-});
+export const WASM_PRICES_V3: WasmGasPrices = HYGGE_PRICES.wasm;
 
-/** ref-fvm 4 (nv21+): the same values as ref-fvm 3; only the host-call price moved. */
-export const WASM_PRICES_V4: WasmGasPrices = Object.freeze({ ...WASM_PRICES_V3 });
+/** ref-fvm 4 (nv21+): the same instruction prices as ref-fvm 3. */
+export const WASM_PRICES_V4: WasmGasPrices = WATERMELON_PRICES.wasm;
 
 /** ref-fvm 2 (nv17): 4 gas for every non-structural instruction, free memory growth. */
-export const WASM_PRICES_V2: WasmGasPrices = Object.freeze({
-  rules: 'fvm-v2',
-  instructionDefault: 4000n,
-  mathDefault: 4000n,
-  jumpUnconditional: 4000n,
-  jumpConditional: 4000n,
-  jumpIndirect: 4000n,
-  call: 0n,
-  memoryFillBaseCost: 0n,
-  memoryFillPerByteCost: 0n,
-  memoryAccessCost: 0n,
-  memoryCopyPerByteCost: 0n,
-});
+export const WASM_PRICES_V2: WasmGasPrices = SKYR_PRICES.wasm;
 
 /** The instrumenter's ConstantCostRules: `instructionCost` each, memory.grow metered per page if non-zero. */
 export function constantCostRules(instructionCost = 1n, memoryGrowCostPerPage = 0n): WasmGasPrices {
@@ -99,10 +64,6 @@ export interface CostTable {
   /** Why an opcode cannot be metered, if it cannot. */
   readonly unsupported: readonly (string | undefined)[];
 }
-
-const WASM_PAGE = 65536n;
-const TABLE_ELEMENT_SIZE = 8n;
-const U64_MAX = 2n ** 64n - 1n;
 
 function toMilligas(v: bigint, what: string): number {
   if (v < 0n || v > U64_MAX) throw new WasmValidationError(`${what} price ${v} is out of range`);
@@ -181,7 +142,7 @@ export function costTable(prices: WasmGasPrices): CostTable {
     linear(MISC + 14, readBase, prices.memoryCopyPerByteCost, TABLE_ELEMENT_SIZE); // table.copy
     linear(MISC + 17, writeBase, prices.memoryFillPerByteCost, TABLE_ELEMENT_SIZE); // table.fill
     linear(MISC + 15, writeBase, prices.memoryFillPerByteCost, TABLE_ELEMENT_SIZE); // table.grow
-    linear(0x40, writeBase, prices.memoryFillPerByteCost, WASM_PAGE); // memory.grow
+    linear(0x40, writeBase, prices.memoryFillPerByteCost, WASM_PAGE_SIZE); // memory.grow
     linear(MISC + 11, writeBase, prices.memoryFillPerByteCost, 1n); // memory.fill
     linear(MISC + 8, readBase, prices.memoryCopyPerByteCost, 1n); // memory.init
     linear(MISC + 10, readBase, prices.memoryCopyPerByteCost, 1n); // memory.copy

@@ -1,0 +1,275 @@
+// The kernel of one actor invocation under ref-fvm 4.x semantics (nv21–nv28). It keeps the
+// 3.x kernel's behaviour where the reference kept it and changes what 4.x changed:
+// - IPLD reachability: blocks are opened only if reachable, created only with reachable
+//   links, and their links are scanned and priced; the state root is reachable once read;
+// - the state root costs gas to read and to set, and a new root must be reachable;
+// - self-destruct burns the remaining balance (if asked to) instead of sending it;
+// - randomness is handed out raw (the actors mix in their own domain tag and entropy) and
+//   priced by lookback;
+// - events arrive as packed headers plus key and value buffers (CBOR values allowed);
+// - BLS aggregate signature verification; NI-PoRep seal proofs; tipset lookups without the
+//   finality bound.
+import type { CID } from 'multiformats/cid';
+import type { CallManager } from '../call/call-manager.js';
+import type { MachineContext } from '../machine/context.js';
+import type { Address } from '../primitives/address.js';
+import { ErrorNumber } from '../primitives/errnum.js';
+import type { GasCharge } from '../gas/charge.js';
+import type { PriceList } from '../gas/price-list.js';
+import { CryptoArgumentError } from '../crypto/errors.js';
+import { computeUnsealedSectorCid } from '../crypto/commd.js';
+import type { PieceInfo } from '../crypto/piece.js';
+import { verifyBlsAggregate } from '../crypto/signature.js';
+import { BURNT_FUNDS_ACTOR_ID } from '../state/init-state.js';
+import { Block, type BlockId, type BlockStat } from './blocks.js';
+import { FatalError, OutOfGasError, SyscallError } from './errors.js';
+import { buildEventEntries } from './events-v4.js';
+import { Kernel } from './kernel.js';
+import { ALLOWED_CODECS, ReachableBlockRegistry, scanForReachableLinks } from './reachability.js';
+
+const I64_MIN = -(1n << 63n);
+const I64_MAX = (1n << 63n) - 1n;
+
+export class KernelV4 extends Kernel {
+  declare readonly blocks: ReachableBlockRegistry;
+
+  constructor(
+    callManager: CallManager,
+    blocks: ReachableBlockRegistry,
+    caller: bigint,
+    actorId: bigint,
+    method: bigint,
+    valueReceived: bigint,
+    readOnly: boolean,
+  ) {
+    super(callManager, blocks, caller, actorId, method, valueReceived, readOnly);
+  }
+
+  private get prices(): PriceList {
+    return this.callManager.priceList;
+  }
+
+  private get machineContext(): MachineContext {
+    return this.callManager.machine.context;
+  }
+
+  private pay(charge: GasCharge): void {
+    this.callManager.charge(charge);
+  }
+
+  // ---- self ---------------------------------------------------------------------------
+
+  override root(): CID {
+    this.pay(this.prices.onGetRoot());
+    const self = this.callManager.getActor(this.actorId);
+    if (self === undefined) {
+      throw new SyscallError(ErrorNumber.IllegalOperation, 'state root requested after actor deletion');
+    }
+    this.blocks.markReachable(self.head);
+    return self.head;
+  }
+
+  override setRoot(root: CID): void {
+    if (this.readOnly) throw new SyscallError(ErrorNumber.ReadOnly, 'cannot update the state-root while read-only');
+    this.pay(this.prices.onSetRoot());
+    if (!this.blocks.isReachable(root)) {
+      throw new SyscallError(ErrorNumber.NotFound, `new root cid not reachable: ${root.toString()}`);
+    }
+    const self = this.callManager.getActor(this.actorId);
+    if (self === undefined) throw new SyscallError(ErrorNumber.IllegalOperation, 'actor deleted');
+    this.callManager.setActor(this.actorId, { ...self, head: root });
+  }
+
+  /** 4.x has no beneficiary: the caller chooses to burn what is left, or fails if anything is. */
+  override selfDestruct(): never {
+    throw new FatalError('self_destruct with a beneficiary does not exist from nv21 (use selfDestructAndBurn)');
+  }
+
+  selfDestructAndBurn(burnUnspent: boolean): void {
+    if (this.readOnly) throw new SyscallError(ErrorNumber.ReadOnly, 'cannot self-destruct when read-only');
+    this.pay(this.prices.onDeleteActor());
+    const balance = this.currentBalance();
+    if (balance !== 0n) {
+      if (!burnUnspent) throw new SyscallError(ErrorNumber.IllegalOperation, 'self-destruct with unspent funds');
+      // Balance and value were checked: any failure here (even running out of gas) is fatal.
+      try {
+        this.callManager.transfer(this.actorId, BURNT_FUNDS_ACTOR_ID, balance);
+      } catch (err) {
+        if (err instanceof SyscallError || err instanceof OutOfGasError) {
+          throw new FatalError(`burning the balance of a self-destructing actor: ${err.message}`, { cause: err });
+        }
+        throw err;
+      }
+    }
+    this.callManager.deleteActor(this.actorId);
+  }
+
+  // ---- ipld ---------------------------------------------------------------------------
+
+  override blockOpen(cid: CID): { id: BlockId; stat: BlockStat } {
+    this.pay(this.prices.onBlockOpenBase());
+    if (!this.blocks.isReachable(cid)) {
+      throw new SyscallError(ErrorNumber.NotFound, `block not reachable: ${cid.toString()}`);
+    }
+    const data = this.callManager.machine.blockstore.get(cid);
+    // A reachable block that is missing means the store is incomplete.
+    if (data === undefined) throw new FatalError(`missing reachable state: ${cid.toString()}`);
+    this.callManager.traceKernelEvent({ type: 'ipld', op: 'get', cid, size: data.length });
+    const codec = BigInt(cid.code);
+    const links = scanForReachableLinks(codec, data, this.prices, this.callManager.gasTracker);
+    this.pay(this.prices.onBlockOpen(data.length, links.length));
+    const block = new Block(codec, data, links);
+    const id = this.blocks.put(block);
+    return { id, stat: block.stat() };
+  }
+
+  override blockCreate(codec: bigint, data: Uint8Array): BlockId {
+    if (data.length > this.machineContext.maxBlockSize) {
+      throw new SyscallError(ErrorNumber.LimitExceeded, 'blocks may not be larger than 1MiB');
+    }
+    if (codec > 0xffff_ffffn || !ALLOWED_CODECS.has(Number(codec))) {
+      throw new SyscallError(ErrorNumber.IllegalCodec, `codec ${codec} not allowed`);
+    }
+    const links = scanForReachableLinks(codec, data, this.prices, this.callManager.gasTracker);
+    this.pay(this.prices.onBlockCreate(data.length, links.length));
+    return this.blocks.putCheckReachable(new Block(codec, data.slice(), links));
+  }
+
+  override blockLink(id: BlockId, hashFun: bigint, hashLen: number): CID {
+    const cid = super.blockLink(id, hashFun, hashLen);
+    this.blocks.markReachable(cid);
+    this.callManager.traceKernelEvent({ type: 'ipld', op: 'put', cid, size: this.blocks.get(id).size });
+    return cid;
+  }
+
+  /** 4.x also records actor logs in the execution trace. */
+  override log(message: string): void {
+    super.log(message);
+    this.callManager.traceKernelEvent({ type: 'log', message });
+  }
+
+  // ---- network ------------------------------------------------------------------------
+
+  /** Any past epoch may be looked up; the price grows with the distance. */
+  override tipsetCid(epoch: bigint): CID {
+    if (epoch < 0n) throw new SyscallError(ErrorNumber.IllegalArgument, 'epoch is negative');
+    const offset = this.machineContext.epoch - epoch;
+    if (offset < 0n) throw new SyscallError(ErrorNumber.IllegalArgument, `epoch ${epoch} is in the future`);
+    if (offset === 0n) {
+      throw new SyscallError(ErrorNumber.IllegalArgument, 'cannot lookup the tipset cid for the current epoch');
+    }
+    this.pay(this.prices.onTipsetCid(offset));
+    try {
+      return this.callManager.machine.externs.getTipsetCid(epoch);
+    } catch (err) {
+      throw new FatalError(`tipset CID lookup failed: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  // ---- randomness (raw, nv21+) --------------------------------------------------------
+
+  chainRandomness(round: bigint): Uint8Array {
+    this.chargeRandomness(round);
+    return this.rawRandomness(() => this.callManager.machine.externs.getChainRandomness(round));
+  }
+
+  beaconRandomness(round: bigint): Uint8Array {
+    this.chargeRandomness(round);
+    return this.rawRandomness(() => this.callManager.machine.externs.getBeaconRandomness(round));
+  }
+
+  /** Priced by lookback; a future epoch prices as a huge lookback and runs out of gas. */
+  private chargeRandomness(round: bigint): void {
+    const lookback = this.machineContext.epoch - round;
+    if (lookback < I64_MIN || lookback > I64_MAX) {
+      throw new SyscallError(ErrorNumber.IllegalArgument, `randomness epoch ${round} is in the future`);
+    }
+    this.pay(this.prices.onGetRandomness(lookback));
+  }
+
+  private rawRandomness(f: () => Uint8Array): Uint8Array {
+    let value: Uint8Array;
+    try {
+      value = f();
+    } catch (err) {
+      throw new SyscallError(ErrorNumber.IllegalArgument, `randomness extern failed: ${(err as Error).message}`);
+    }
+    if (value.length !== 32) throw new FatalError(`randomness extern returned ${value.length} bytes, expected 32`);
+    return value;
+  }
+
+  // ---- crypto -------------------------------------------------------------------------
+
+  /**
+   * BLS aggregate signature over one plaintext per key. Malformed points verify as false;
+   * plaintext lengths that do not tile `plaintexts` are IllegalArgument (after charging).
+   */
+  verifyBlsAggregate(
+    signature: Uint8Array,
+    publicKeys: readonly Uint8Array[],
+    plaintexts: Uint8Array,
+    lengths: readonly number[],
+  ): boolean {
+    if (publicKeys.length !== lengths.length) {
+      throw new SyscallError(ErrorNumber.IllegalArgument, 'unequal numbers of bls public keys and plaintexts');
+    }
+    this.pay(this.prices.onVerifyAggregateSignature(publicKeys.length, plaintexts.length));
+    const messages: Uint8Array[] = [];
+    let offset = 0;
+    for (const len of lengths) {
+      const end = offset + len;
+      if (end > plaintexts.length) {
+        throw new SyscallError(ErrorNumber.IllegalArgument, 'bls signature plaintext out of bounds');
+      }
+      messages.push(plaintexts.subarray(offset, end));
+      offset = end;
+    }
+    if (offset !== plaintexts.length) {
+      throw new SyscallError(ErrorNumber.IllegalArgument, "plaintexts buffer length doesn't match");
+    }
+    try {
+      return verifyBlsAggregate(signature, publicKeys, messages);
+    } catch (err) {
+      if (err instanceof CryptoArgumentError) return false;
+      throw err;
+    }
+  }
+
+  /** 4.x knows the NI-PoRep seal proofs (codes 15–19). */
+  override computeUnsealedSectorCid(proofType: number, pieces: readonly PieceInfo[]): CID {
+    this.pay(this.prices.onComputeUnsealedSectorCid());
+    try {
+      return computeUnsealedSectorCid(proofType, pieces, { niPoRep: true });
+    } catch (err) {
+      if (err instanceof CryptoArgumentError) throw new SyscallError(ErrorNumber.IllegalArgument, err.message);
+      throw err;
+    }
+  }
+
+  /** The 4.x conformance kernel forwards PoSt verification to the proofs (here: the externs). */
+  override verifyPost(info: unknown, firstProofType: number | undefined, challengedSectors: number): boolean {
+    this.pay(this.prices.onVerifyPost(firstProofType, challengedSectors));
+    try {
+      return this.callManager.machine.externs.verifyPost(info);
+    } catch (err) {
+      throw new SyscallError(ErrorNumber.IllegalArgument, `verifying post: ${(err as Error).message}`);
+    }
+  }
+
+  // ---- events -------------------------------------------------------------------------
+
+  override emitEvent(): never {
+    throw new FatalError('CBOR-encoded events do not exist from nv21 (use emitEventEntries)');
+  }
+
+  /**
+   * Emits an event given as `count` packed entry headers (24 bytes each, see events-v4.ts)
+   * and the concatenated keys and values.
+   */
+  emitEventEntries(rawHeaders: Uint8Array, count: number, keys: Uint8Array, values: Uint8Array): void {
+    if (this.readOnly) throw new SyscallError(ErrorNumber.ReadOnly, 'cannot emit events while read-only');
+    this.pay(this.prices.onActorEvent(count, keys.length, values.length));
+    const entries = buildEventEntries(rawHeaders, count, keys, values);
+    this.callManager.appendEvent({ emitter: this.actorId, entries });
+  }
+}

@@ -1,0 +1,127 @@
+// The syscall ABI of ref-fvm 4.x (nv21–nv28). Most imports keep their 3.x signature and
+// marshalling (the 4.x kernel changes what they mean); these differ:
+// - self::self_destruct(burn_unspent) replaces self_destruct(beneficiary);
+// - event::emit_event takes packed entry headers plus key and value buffers;
+// - rand::get_{chain,beacon}_randomness take only the epoch and return raw randomness;
+// - crypto::verify_bls_aggregate is new (FIP-0079);
+// - crypto::compute_unsealed_sector_cid accepts the NI-PoRep proof types.
+// actor::upgrade_actor and actor::install_actor exist in the reference only behind build
+// features that mainnet builds do not enable, so they are not linked.
+import { CID } from 'multiformats/cid';
+import { ErrorNumber } from '../primitives/errnum.js';
+import { FatalError, SyscallError } from '../kernel/errors.js';
+import { EVENT_ENTRY_HEADER_SIZE } from '../kernel/events-v4.js';
+import { KernelV4 } from '../kernel/kernel-v4.js';
+import { BLS_PUB_LEN, BLS_SIG_LEN } from '../crypto/signature.js';
+import type { PieceInfo } from '../crypto/piece.js';
+import { type ArgValue, type SyscallContext, type SyscallDef, encI32, encU32 } from './bind.js';
+import { SYSCALLS_V3 } from './v3.js';
+
+const RANDOMNESS_LENGTH = 32;
+/** Highest RegisteredSealProof code of 4.x (StackedDRG64GiBV1P2_Feat_NiPoRep). */
+const MAX_SEAL_PROOF_V4 = 19n;
+const U32_MAX = 0xffff_ffff;
+const U64_MAX = 0xffff_ffff_ffff_ffffn;
+
+const n = (a: readonly ArgValue[], i: number): number => a[i] as number;
+const b = (a: readonly ArgValue[], i: number): bigint => a[i] as bigint;
+
+function illegal(msg: string): SyscallError {
+  return new SyscallError(ErrorNumber.IllegalArgument, msg);
+}
+
+/** The invocation's kernel as a 4.x kernel (the import table and the kernel come as a pair). */
+function v4(ctx: SyscallContext<KernelV4>): KernelV4 {
+  const k = ctx.kernel;
+  if (!(k instanceof KernelV4)) throw new FatalError('4.x syscall bound to a kernel of another generation');
+  return k;
+}
+
+function def(
+  module: string,
+  name: string,
+  params: SyscallDef['params'],
+  resultSize: number,
+  run: (ctx: SyscallContext<KernelV4>, args: readonly ArgValue[]) => Uint8Array | void,
+): SyscallDef<KernelV4> {
+  return { module, name, params, resultSize, run };
+}
+
+/** Pieces of compute_unsealed_sector_cid: a CBOR list of [padded size, piece CID]. */
+function readPieces(value: unknown): PieceInfo[] {
+  if (!Array.isArray(value)) throw illegal('pieces: expected a list');
+  return value.map((p: unknown, i) => {
+    if (!Array.isArray(p) || p.length !== 2) throw illegal(`piece ${i}: expected a tuple of 2 fields`);
+    const [size, cid] = p as [unknown, unknown];
+    const s = typeof size === 'number' && Number.isSafeInteger(size) ? BigInt(size) : size;
+    if (typeof s !== 'bigint' || s < 0n || s > U64_MAX) throw illegal(`piece ${i} size: not a u64`);
+    const c = CID.asCID(cid);
+    if (c === null) throw illegal(`piece ${i} cid: expected a CID`);
+    return { size: s, cid: c };
+  });
+}
+
+const CHANGED: readonly SyscallDef<KernelV4>[] = [
+  def('self', 'self_destruct', ['u32'], 0, (ctx, a) => {
+    v4(ctx).selfDestructAndBurn(n(a, 0) > 0);
+  }),
+
+  def('event', 'emit_event', ['u32', 'u32', 'u32', 'u32', 'u32', 'u32'], 0, (ctx, a) => {
+    const count = n(a, 1);
+    const size = count * EVENT_ENTRY_HEADER_SIZE;
+    if (size > U32_MAX) throw illegal('events index out of bounds');
+    const headers = ctx.memory.copy(n(a, 0), size);
+    const keys = ctx.memory.copy(n(a, 2), n(a, 3));
+    const values = ctx.memory.copy(n(a, 4), n(a, 5));
+    v4(ctx).emitEventEntries(headers, count, keys, values);
+  }),
+
+  def('rand', 'get_chain_randomness', ['i64'], RANDOMNESS_LENGTH, (ctx, a) => v4(ctx).chainRandomness(b(a, 0))),
+  def('rand', 'get_beacon_randomness', ['i64'], RANDOMNESS_LENGTH, (ctx, a) => v4(ctx).beaconRandomness(b(a, 0))),
+
+  def('crypto', 'verify_bls_aggregate', ['u32', 'u32', 'u32', 'u32', 'u32'], 4, (ctx, a) => {
+    const numSigners = n(a, 0);
+    const keysLen = numSigners * BLS_PUB_LEN;
+    if (keysLen > U32_MAX) throw illegal(`number of signatures aggregated (${numSigners}) exceeds limit`);
+    const signature = ctx.memory.copy(n(a, 1), BLS_SIG_LEN);
+    const keyBytes = ctx.memory.copy(n(a, 2), keysLen);
+    const lenBytes = ctx.memory.copy(n(a, 4), numSigners * 4);
+    const view = new DataView(lenBytes.buffer, lenBytes.byteOffset, lenBytes.byteLength);
+    const lengths: number[] = [];
+    let total = 0;
+    for (let i = 0; i < numSigners; i++) {
+      const len = view.getUint32(4 * i, true);
+      lengths.push(len);
+      // The reference sums the lengths as a u32 that wraps on overflow.
+      total = (total + len) >>> 0;
+    }
+    const plaintexts = ctx.memory.copy(n(a, 3), total);
+    const keys: Uint8Array[] = [];
+    for (let i = 0; i < numSigners; i++) keys.push(keyBytes.subarray(i * BLS_PUB_LEN, (i + 1) * BLS_PUB_LEN));
+    return encI32(v4(ctx).verifyBlsAggregate(signature, keys, plaintexts, lengths) ? 0 : -1);
+  }),
+
+  def('crypto', 'compute_unsealed_sector_cid', ['i64', 'u32', 'u32', 'u32', 'u32'], 4, (ctx, a) => {
+    const proof = b(a, 0);
+    if (proof < 0n || proof > MAX_SEAL_PROOF_V4) throw illegal(`invalid proof type ${proof}`);
+    const pieces = readPieces(ctx.memory.readCbor(n(a, 1), n(a, 2), 'piece infos'));
+    ctx.memory.checkBounds(n(a, 3), n(a, 4));
+    const cid = v4(ctx).computeUnsealedSectorCid(Number(proof), pieces);
+    return encU32(ctx.memory.writeCid(cid, n(a, 3), n(a, 4)));
+  }),
+];
+
+const key = (d: { module: string; name: string }): string => `${d.module}::${d.name}`;
+const changed = new Set(CHANGED.map(key));
+
+/** Every import an actor may link at nv21–nv28, in the reference's linking order. */
+export const SYSCALLS_V4: readonly SyscallDef<KernelV4>[] = (() => {
+  const out: SyscallDef<KernelV4>[] = [];
+  for (const d of SYSCALLS_V3) {
+    const replacement = changed.has(key(d)) ? CHANGED.find((c) => key(c) === key(d)) : d;
+    out.push(replacement!);
+    // verify_bls_aggregate is linked right after verify_signature.
+    if (key(d) === 'crypto::verify_signature') out.push(CHANGED.find((c) => c.name === 'verify_bls_aggregate')!);
+  }
+  return out;
+})();
