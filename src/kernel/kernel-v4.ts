@@ -12,7 +12,6 @@
 import type { CID } from 'multiformats/cid';
 import type { CallManager } from '../call/call-manager.js';
 import type { MachineContext } from '../machine/context.js';
-import type { Address } from '../primitives/address.js';
 import { ErrorNumber } from '../primitives/errnum.js';
 import type { GasCharge } from '../gas/charge.js';
 import type { PriceList } from '../gas/price-list.js';

@@ -2,21 +2,22 @@
 // state root, blocks it linked itself, and the links inside blocks it already holds — and
 // may only create blocks whose links it can reach. Links are found by walking DAG-CBOR
 // headers (no full decode), priced per field and per CID.
-import type { CID } from 'multiformats/cid';
+import { CID } from 'multiformats/cid';
+import { create as createDigest } from 'multiformats/hashes/digest';
 import { ErrorNumber } from '../primitives/errnum.js';
 import type { GasTracker } from '../gas/tracker.js';
 import type { PriceList } from '../gas/price-list.js';
 import { OutOfGasError } from '../gas/tracker.js';
-import { parseCid } from '../syscalls/memory.js';
 import { Block, BlockRegistry, CBOR, DAG_CBOR, IPLD_RAW, type BlockId } from './blocks.js';
 import { SyscallError } from './errors.js';
 
 /** Codecs an actor may create, open and link to. */
 export const ALLOWED_CODECS: ReadonlySet<number> = new Set([CBOR, DAG_CBOR, IPLD_RAW]);
+const ALLOWED_CODECS_BIG: ReadonlySet<bigint> = new Set([BigInt(CBOR), BigInt(DAG_CBOR), BigInt(IPLD_RAW)]);
 /** Sector commitments (unsealed, sealed): links to them are legal but never followed. */
-const IGNORED_CODECS: ReadonlySet<number> = new Set([0xf101, 0xf102]);
-const IDENTITY_HASH = 0x00;
-const BLAKE2B_256 = 0xb220;
+const IGNORED_CODECS: ReadonlySet<bigint> = new Set([0xf101n, 0xf102n]);
+const IDENTITY_HASH = 0x00n;
+const BLAKE2B_256 = 0xb220n;
 const CID_TAG = 42n;
 
 function serialization(msg: string): SyscallError {
@@ -49,27 +50,74 @@ class LinkVisitor {
     this.remaining -= milligas;
   }
 
-  visit(cid: CID): void {
-    const codec = cid.code;
+  /** Applies the link rules to a parsed CID (codes as read, which may exceed a JS number). */
+  visit(cid: RawCid): void {
+    const { codec, hashCode, digest } = cid;
     if (IGNORED_CODECS.has(codec)) return;
-    if (!ALLOWED_CODECS.has(codec)) {
+    if (!ALLOWED_CODECS_BIG.has(codec)) {
       // Blocks with such a CID cannot exist, so the child is "not found".
       throw new SyscallError(ErrorNumber.NotFound, `block links to CID with forbidden codec ${codec}`);
     }
-    const hash = cid.multihash;
-    if (hash.code === IDENTITY_HASH) {
+    if (hashCode === IDENTITY_HASH) {
       // Inline blocks are not links themselves, but may carry links.
-      scanInner(this, codec, hash.digest);
+      scanInner(this, Number(codec), digest);
       return;
     }
-    if (hash.code !== BLAKE2B_256 || hash.size !== 32) {
+    if (hashCode !== BLAKE2B_256 || digest.length !== 32) {
       throw new SyscallError(
         ErrorNumber.NotFound,
-        `block links to CID with forbidden multihash type (code: ${hash.code}, len: ${hash.size})`,
+        `block links to CID with forbidden multihash type (code: ${hashCode}, len: ${digest.length})`,
       );
     }
-    this.links.push(cid);
+    this.links.push(CID.createV1(Number(codec), createDigest(Number(BLAKE2B_256), digest)));
   }
+}
+
+/** A CID as read from a block, before any interpretation. */
+interface RawCid {
+  readonly codec: bigint;
+  readonly hashCode: bigint;
+  readonly digest: Uint8Array;
+}
+
+/** An unsigned LEB128 varint of at most 64 bits in minimal form, as the CID readers accept. */
+function readCidVarint(buf: Uint8Array, pos: { at: number }): bigint {
+  let value = 0n;
+  for (let i = 0; i < 10; i++) {
+    if (pos.at >= buf.length) throw serialization('invalid cid: unexpected end of input');
+    const b = buf[pos.at++]!;
+    value |= BigInt(b & 0x7f) << BigInt(7 * i);
+    if ((b & 0x80) === 0) {
+      if (b === 0 && i > 0) throw serialization('invalid cid: non-minimal varint');
+      if (value > 0xffff_ffff_ffff_ffffn) throw serialization('invalid cid: varint overflows u64');
+      return value;
+    }
+  }
+  throw serialization('invalid cid: varint overflows u64');
+}
+
+/** Parses exactly one binary CID filling `bytes` (v1, or v0 given as sha2-256 + 32 bytes). */
+function readRawCid(bytes: Uint8Array): RawCid {
+  const pos = { at: 0 };
+  const version = readCidVarint(bytes, pos);
+  const codec = readCidVarint(bytes, pos);
+  let cid: RawCid;
+  if (version === 0x12n && codec === 0x20n) {
+    if (bytes.length - pos.at < 32) throw serialization('invalid cid: truncated CIDv0 digest');
+    cid = { codec: 0x70n, hashCode: 0x12n, digest: bytes.slice(pos.at, pos.at + 32) };
+    pos.at += 32;
+  } else {
+    if (version === 0n) throw serialization('invalid cid: explicit CIDv0 is not allowed');
+    if (version !== 1n) throw serialization(`invalid cid: unknown version ${version}`);
+    const hashCode = readCidVarint(bytes, pos);
+    const size = readCidVarint(bytes, pos);
+    if (size > 64n) throw serialization(`invalid cid: multihash digest of ${size} bytes is too long`);
+    if (BigInt(bytes.length - pos.at) < size) throw serialization('invalid cid: truncated multihash digest');
+    cid = { codec, hashCode, digest: bytes.slice(pos.at, pos.at + Number(size)) };
+    pos.at += Number(size);
+  }
+  if (pos.at !== bytes.length) throw serialization(`cid has ${bytes.length - pos.at} trailing bytes`);
+  return cid;
 }
 
 /** Reads one CBOR header at `pos.at`: the major type and its argument. */
@@ -120,17 +168,8 @@ function scanDagCbor(visitor: LinkVisitor, buf: Uint8Array): void {
         if (len > BigInt(buf.length - pos.at)) throw serialization('unexpected end of cbor stream');
         const n = Number(len);
         if (n < 1 || buf[pos.at] !== 0) throw serialization('DagCBOR CID does not start with a 0x byte');
-        const cidBytes = buf.subarray(pos.at + 1, pos.at + n);
+        const cid = readRawCid(buf.subarray(pos.at + 1, pos.at + n));
         pos.at += n;
-        let cid: CID;
-        try {
-          cid = parseCid(cidBytes, 0);
-        } catch (err) {
-          throw serialization(`invalid cid: ${(err as Error).message}`);
-        }
-        if (cid.bytes.length !== cidBytes.length) {
-          throw serialization(`cid has ${cidBytes.length - cid.bytes.length} trailing bytes`);
-        }
         visitor.visit(cid);
         break;
       }

@@ -138,3 +138,47 @@ test('ReachableBlockRegistry: known-reachable blocks mark their links; created b
   reg.markReachable(other);
   assert.equal(reg.isReachable(other), true);
 });
+
+test('scan: CID forms inside tag 42 — huge codes, CIDv0, malformed encodings', () => {
+  const varint = (v: bigint): number[] => {
+    const out: number[] = [];
+    do {
+      let b = Number(v & 0x7fn);
+      v >>= 7n;
+      if (v > 0n) b |= 0x80;
+      out.push(b);
+    } while (v > 0n);
+    return out;
+  };
+  // DAG-CBOR [tag 42 (0x00 ++ cid)] for raw CID bytes.
+  const link = (cid: number[]): Uint8Array => {
+    const body = [0x00, ...cid];
+    if (body.length > 255) throw new Error('test CID too long');
+    return new Uint8Array([0x81, 0xd8, 0x2a, 0x58, body.length, ...body]);
+  };
+  const digest32 = new Array<number>(32).fill(7);
+  const cases: Array<[string, number[], number | 'ok']> = [
+    ['codec beyond 2^53', [1, ...varint(1n << 60n), ...varint(0xb220n), 32, ...digest32], ErrorNumber.NotFound],
+    ['piece codec, hash code beyond 2^53', [1, ...varint(0xf101n), ...varint(1n << 60n), 32, ...digest32], 'ok'],
+    ['CIDv0 (dag-pb)', [0x12, 0x20, ...digest32], ErrorNumber.NotFound],
+    ['explicit version 0', [0, 0x71, ...varint(0xb220n), 32, ...digest32], ErrorNumber.Serialization],
+    ['version 2', [2, 0x71, ...varint(0xb220n), 32, ...digest32], ErrorNumber.Serialization],
+    ['non-minimal varint', [1, 0xf1, 0x00, ...varint(0xb220n), 32, ...digest32], ErrorNumber.Serialization],
+    ['65-byte digest', [1, 0x71, 0x00, 65, ...new Array<number>(65).fill(1)], ErrorNumber.Serialization],
+    ['trailing byte', [1, 0x71, ...varint(0xb220n), 32, ...digest32, 0], ErrorNumber.Serialization],
+    ['truncated digest', [1, 0x71, ...varint(0xb220n), 32, ...digest32.slice(1)], ErrorNumber.Serialization],
+    ['blake2b with 20 bytes', [1, 0x71, ...varint(0xb220n), 20, ...digest32.slice(12)], ErrorNumber.NotFound],
+  ];
+  for (const [what, cid, want] of cases) {
+    const data = link(cid);
+    if (want === 'ok') {
+      assert.deepEqual(scan(DAG_CBOR, data).links, [], what);
+    } else {
+      assert.throws(() => scan(DAG_CBOR, data), (e: unknown) => e instanceof SyscallError && e.errno === want, what);
+    }
+  }
+  // A well-formed blake2b link with an allowed codec is found.
+  const good = scan(DAG_CBOR, link([1, 0x71, ...varint(0xb220n), 32, ...digest32]));
+  assert.equal(good.links.length, 1);
+  assert.equal(good.links[0]!.code, 0x71);
+});
