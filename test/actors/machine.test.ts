@@ -273,3 +273,20 @@ test('the same messages on the same genesis give the same receipts and state roo
   assert.deepEqual(run(), one);
   assert.ok(one.gas.every((g) => g > 0n));
 });
+
+test('the bundle runs alike at every network version of the ref-fvm 4.x line (nv21-nv28)', { skip }, () => {
+  const flow = (nv: number): string[] => {
+    const c = chain([A, B], { nv });
+    const out = [c.send(A.address, C.address, 0n, new Uint8Array(0), FIL)];
+    const { idAddr } = createMultisig(c, [A.address, B.address], 2, 2n * FIL);
+    out.push(c.send(A.address, idAddr, MULTISIG.Propose, cbor([C.address.toBytes(), big(FIL), 0, new Uint8Array(0)])));
+    out.push(c.send(B.address, idAddr, MULTISIG.Approve, cbor([0, new Uint8Array(0)])));
+    out.push(c.system(CRON, 2n));
+    for (const r of out) assert.equal(r.receipt.exitCode, 0, `nv${nv}: ${why(r)}`);
+    return [c.executor.flush().toString(), ...out.map((r) => Buffer.from(r.receipt.returnData).toString('hex'))];
+  };
+  const supported = [21, 22, 23, 24, 25, 26, 27, 28].filter((nv) => machineUnsupported(nv) === undefined);
+  const first = flow(supported[0]!);
+  // The same messages give the same states and return values (gas may be priced differently).
+  for (const nv of supported.slice(1)) assert.deepEqual(flow(nv), first, `nv${nv}`);
+});

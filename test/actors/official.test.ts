@@ -21,6 +21,8 @@ const skip = machineUnsupported() ?? (official === undefined ? `no bundles: see 
 const A = secpKey(1);
 const B = secpKey(2);
 const C = secpKey(3);
+const D = secpKey(4);
+const E = secpKey(5);
 const id = (n: bigint): Address => Address.newId(n);
 const INIT = id(1n);
 
@@ -39,7 +41,8 @@ const MSIG = 102n;
 const msig = id(MSIG);
 const proposal = cbor([C.address.toBytes(), big(3n * FIL), 0, new Uint8Array(0)]);
 
-// A multisig life (IDs: 100 A, 101 B, 102 the multisig, 103 C) and bad inputs along the way.
+// A multisig life (IDs: 100 A, 101 B, 102 the multisig, 103 C, 104 D, 105 a second multisig,
+// 106 E, 107 a vesting multisig) and bad inputs along the way.
 const steps: Step[] = [
   { what: 'init Exec of a 2-of-2 multisig', run: (c) => c.send(A.address, INIT, 2n, cbor([c.manifest.multisig, cbor([[A.address.toBytes(), B.address.toBytes()], 2, 0, 0])]), 10n * FIL), compare: [1n, MSIG] },
   { what: 'propose', run: (c) => c.send(A.address, msig, 2n, proposal), compare: [MSIG] },
@@ -56,7 +59,17 @@ const steps: Step[] = [
     run: (c) => c.send(B.address, msig, 3n, cbor([0, blake2b256(cbor([id(100n).toBytes(), C.address.toBytes(), big(3n * FIL), 0, new Uint8Array(0)]))])),
     compare: [1n, MSIG, 103n],
   },
-  { what: 'propose a call that fails (1-of-2 after the next step would run it)', run: (c) => c.send(A.address, msig, 2n, cbor([id(4n).toBytes(), big(0n), 0, new Uint8Array(0)])), compare: [MSIG] },
+  { what: 'propose a call the receiver does not handle', run: (c) => c.send(A.address, msig, 2n, cbor([id(101n).toBytes(), big(0n), 7, new Uint8Array(0)])), compare: [MSIG] },
+  { what: 'cancel with a wrong proposal hash', run: (c) => c.send(A.address, msig, 4n, cbor([1, new Uint8Array(32)])) },
+  { what: 'approve: the call fails inside and the code is returned', run: (c) => c.send(B.address, msig, 3n, cbor([1, new Uint8Array(0)])), compare: [MSIG] },
+  { what: 'propose AddSigner (the multisig calls itself)', run: (c) => c.send(A.address, msig, 2n, cbor([msig.toBytes(), big(0n), 5, cbor([D.address.toBytes(), true])])), compare: [MSIG] },
+  { what: 'approve AddSigner: D gets an account and becomes a signer', run: (c) => c.send(B.address, msig, 3n, cbor([2, new Uint8Array(0)])), compare: [1n, MSIG, 104n] },
+  { what: 'propose RemoveSigner', run: (c) => c.send(D.address, msig, 2n, cbor([msig.toBytes(), big(0n), 6, cbor([B.address.toBytes(), true])])), compare: [MSIG] },
+  { what: 'cancel RemoveSigner', run: (c) => c.send(D.address, msig, 4n, cbor([3, new Uint8Array(0)])), compare: [MSIG] },
+  { what: 'propose a threshold change', run: (c) => c.send(A.address, msig, 2n, cbor([msig.toBytes(), big(0n), 8, cbor([1])])), compare: [MSIG] },
+  { what: 'approve it', run: (c) => c.send(B.address, msig, 3n, cbor([4, new Uint8Array(0)])), compare: [MSIG] },
+  { what: 'approve the last signature', run: (c) => c.send(D.address, msig, 3n, cbor([4, new Uint8Array(0)])), compare: [MSIG] },
+  { what: 'init Exec of a multisig with a signer that has no actor yet', run: (c) => c.send(A.address, INIT, 2n, cbor([c.manifest.multisig, cbor([[A.address.toBytes(), E.address.toBytes()], 1, 0, 0])])), compare: [1n, 105n, 106n] },
   { what: 'init Exec of account code', run: (c) => c.send(A.address, INIT, 2n, cbor([c.manifest.account, new Uint8Array(0)])) },
   { what: 'init Exec with garbage params', run: (c) => c.send(A.address, INIT, 2n, new Uint8Array([0x9f])) },
   { what: 'init Exec4 from an account', run: (c) => c.send(A.address, INIT, 3n, cbor([c.manifest.multisig, new Uint8Array(0), new Uint8Array(20)])) },
@@ -65,9 +78,10 @@ const steps: Step[] = [
   {
     what: 'init Exec of a vesting 1-of-1 multisig',
     run: (c) => c.send(A.address, INIT, 2n, cbor([c.manifest.multisig, cbor([[B.address.toBytes()], 1, 100, 5])]), 4n * FIL),
-    compare: [1n, 104n],
+    compare: [1n, 107n],
   },
-  { what: 'spend locked funds', run: (c) => c.send(B.address, id(104n), 2n, cbor([A.address.toBytes(), big(FIL), 0, new Uint8Array(0)])) },
+  { what: 'spend locked funds', run: (c) => c.send(B.address, id(107n), 2n, cbor([A.address.toBytes(), big(FIL), 0, new Uint8Array(0)])) },
+  { what: 'spend what has vested (5 of 100 epochs)', run: (c) => c.send(B.address, id(107n), 2n, cbor([A.address.toBytes(), big(FIL / 5n), 0, new Uint8Array(0)])), compare: [107n] },
   { what: 'account PubkeyAddress', run: (c) => c.send(A.address, id(101n), 2n) },
   { what: 'account PubkeyAddress with params', run: (c) => c.send(A.address, id(101n), 2n, cbor([1])) },
   { what: 'account AuthenticateMessage with a bad signature', run: (c) => c.send(A.address, id(101n), 2643134072n, cbor([new Uint8Array(65), new Uint8Array(4)])) },
