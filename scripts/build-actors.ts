@@ -71,12 +71,18 @@ export interface BuiltActor {
   readonly cached: boolean;
 }
 
+export interface BuiltExample extends Omit<BuiltActor, 'name'> {
+  readonly name: string;
+}
+
 export interface BundleBuild {
   /** The bundle's root: the manifest block [1, data]. */
   readonly manifestCid: CID;
   /** The manifest data block [[name, code], ...] (what the system actor's state names). */
   readonly dataCid: CID;
   readonly actors: readonly BuiltActor[];
+  /** Example user actors (outside the manifest), written to examples/<name>.wasm. */
+  readonly examples: readonly BuiltExample[];
   readonly car: Uint8Array;
   /** Digest of every input; equal digests give equal bundles. */
   readonly inputsDigest: string;
@@ -138,7 +144,7 @@ export function sourceDigests(): Map<string, string> {
   const shared = sharedInputs();
   for (const f of sharedSourceFiles()) checkImports(f);
   const out = new Map<string, string>();
-  for (const source of new Set(Object.values(ACTOR_SOURCES))) {
+  for (const source of new Set([...Object.values(ACTOR_SOURCES), ...Object.values(EXAMPLE_SOURCES)])) {
     const file = path.join(PACKAGE_ROOT, source);
     checkImports(file);
     out.set(source, sourceDigest(file, shared));
@@ -222,6 +228,11 @@ export async function compileAll(sources: string[], threads: number): Promise<Ma
 // ---------------------------------------------------------------------------------------------
 
 /** Copies `wasm` with the name slot of actors/unimplemented.ts set to `name` (zero padded). */
+/** User actors built beside the bundle (not in the manifest): name -> source. */
+export const EXAMPLE_SOURCES: Readonly<Record<string, string>> = {
+  'access-control': 'actors/examples/access-control.ts',
+};
+
 export function withActorName(wasm: Uint8Array, name: string): Uint8Array {
   const at = findUnique(wasm, NAME_SLOT_MARKER);
   const bytes = new TextEncoder().encode(name);
@@ -312,10 +323,15 @@ export async function buildActorBundle(options: BuildOptions = {}): Promise<Bund
   const manifestCid = cidOf(root);
   store.put(manifestCid, root);
   const car = exportCarSync(store, [manifestCid]);
+  const examples = Object.entries(EXAMPLE_SOURCES).map(([name, source]) => {
+    const wasm = modules.get(source)!;
+    return { name, source, code: cidOf(wasm, RAW), wasm, cached: fromCache.has(source) };
+  });
   return {
     manifestCid,
     dataCid,
     actors,
+    examples,
     car,
     inputsDigest: inputsDigest(digests),
     compiled: toCompile.length,
@@ -331,6 +347,8 @@ export interface ManifestJson {
   readonly sizes: Record<string, number>;
   readonly assemblyscript: string;
   readonly inputs: string;
+  /** Example user actors: name -> {file (relative to the output folder), code CID, size}. */
+  readonly examples?: Record<string, { file: string; code: string; size: number }>;
 }
 
 export interface WrittenBundle {
@@ -385,7 +403,8 @@ async function writeUnlocked(outDir: string, options: BuildOptions): Promise<Wri
   if (options.force !== true && existsSync(carPath) && existsSync(manifestPath)) {
     try {
       const json = JSON.parse(readFileSync(manifestPath, 'utf8')) as ManifestJson;
-      if (json.inputs === inputsDigest()) return { carPath, manifestPath, json, build: undefined, millis: Date.now() - started };
+      const examplesPresent = Object.keys(EXAMPLE_SOURCES).every((n) => existsSync(path.join(outDir, 'examples', `${n}.wasm`)));
+      if (json.inputs === inputsDigest() && examplesPresent) return { carPath, manifestPath, json, build: undefined, millis: Date.now() - started };
     } catch {
       // An unreadable manifest.json: rebuild.
     }
@@ -398,7 +417,11 @@ async function writeUnlocked(outDir: string, options: BuildOptions): Promise<Wri
     sizes: Object.fromEntries(build.actors.map((a) => [a.name, a.wasm.length])),
     assemblyscript: ascVersion(),
     inputs: build.inputsDigest,
+    examples: Object.fromEntries(
+      build.examples.map((e) => [e.name, { file: `examples/${e.name}.wasm`, code: e.code.toString(), size: e.wasm.length }]),
+    ),
   };
+  for (const e of build.examples) writeAtomic(path.join(outDir, 'examples', `${e.name}.wasm`), e.wasm);
   writeAtomic(carPath, build.car);
   writeAtomic(manifestPath, `${JSON.stringify(json, null, 2)}\n`);
   return { carPath, manifestPath, json, build, millis: Date.now() - started };
@@ -424,6 +447,9 @@ async function cli(argv: string[]): Promise<void> {
   }
   for (const a of res.build.actors) {
     say(`  ${a.name.padEnd(17)} ${String(a.wasm.length).padStart(6)} bytes  ${a.code.toString()}${a.cached ? '  (cached)' : ''}`);
+  }
+  for (const e of res.build.examples) {
+    say(`  example ${e.name.padEnd(9)} ${String(e.wasm.length).padStart(6)} bytes  ${e.code.toString()}${e.cached ? '  (cached)' : ''}`);
   }
   const total = res.build.actors.reduce((n, a) => n + a.wasm.length, 0);
   say(`${rel}: manifest ${res.json.manifest}, ${res.build.actors.length} actors, ${total} bytes of code, ${res.build.car.length} bytes; ${res.build.compiled} compiled in ${res.millis} ms`);

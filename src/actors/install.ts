@@ -20,7 +20,7 @@ import { WasmValidationError } from '../engine/wasm/errors.js';
 import { ExternalKind, type FuncType, type WasmModule } from '../engine/wasm/types.js';
 import { type KernelGeneration, versionProfile } from '../machine/context.js';
 import type { Machine } from '../machine/machine.js';
-import type { ParamKind, SyscallDef, SyscallKernel } from '../syscalls/bind.js';
+import type { ParamKind } from '../syscalls/bind.js';
 import { SYSCALLS_V2 } from '../syscalls/v2.js';
 import { SYSCALLS_V3 } from '../syscalls/v3.js';
 import { SYSCALLS_V4 } from '../syscalls/v4.js';
@@ -71,7 +71,15 @@ export function machineInstallTarget(machine: Machine): InstallTarget {
   return { blockstore: machine.blockstore.base, engine: machine.engine, networkVersion: machine.context.networkVersion };
 }
 
-function syscallTable(generation: KernelGeneration): readonly SyscallDef<SyscallKernel>[] {
+/** What install needs of a syscall definition: its name and WASM signature. */
+interface SyscallShape {
+  readonly module: string;
+  readonly name: string;
+  readonly params: readonly ParamKind[];
+  readonly resultSize: number;
+}
+
+function syscallTable(generation: KernelGeneration): readonly SyscallShape[] {
   switch (generation) {
     case 'v2':
       return SYSCALLS_V2;
@@ -87,7 +95,7 @@ function valType(kind: ParamKind): number {
 }
 
 /** The WASM signature of a syscall: the result pointer first when there is a result; an i32 errno back. */
-function syscallSignature(def: SyscallDef<SyscallKernel>): FuncType {
+function syscallSignature(def: SyscallShape): FuncType {
   const params = def.params.map(valType);
   return { params: def.resultSize > 0 ? [I32, ...params] : params, results: [I32] };
 }
@@ -104,18 +112,15 @@ function typeText(t: FuncType): string {
 /** Checks what the machine needs of an actor module beyond valid WASM; throws the reason. */
 function checkActorModule(mod: WasmModule, generation: KernelGeneration): string[] {
   const table = new Map(syscallTable(generation).map((d) => [`${d.module}::${d.name}`, d]));
-  let mismatch: string | undefined;
   checkImports(mod, (module, name, type) => {
     const def = table.get(`${module}::${name}`);
     if (def === undefined) return false;
     const want = syscallSignature(def);
     if (!sameTypes(type.params, want.params) || !sameTypes(type.results, want.results)) {
-      mismatch = `import "${module}" "${name}" has the signature ${typeText(type)}, but the syscall is ${typeText(want)}`;
-      return false;
+      throw new WasmValidationError(`import "${module}" "${name}" has the signature ${typeText(type)}, but the syscall is ${typeText(want)}`);
     }
     return true;
   });
-  if (mismatch !== undefined) throw new WasmValidationError(mismatch);
   if (mod.start !== undefined) {
     throw new WasmValidationError('the module has a start function, which the FVM cannot run (instantiation has no gas)');
   }

@@ -31,6 +31,7 @@ import { BlockRegistryV2, KernelV2 } from '../kernel/kernel-v2.js';
 import { Abort } from '../syscalls/abort.js';
 import { InvocationData, bindSyscalls } from '../syscalls/bind.js';
 import { SyscallGasHost } from '../syscalls/gas-host.js';
+import { syscallSignatures } from '../syscalls/signatures.js';
 import { SYSCALLS_V2 } from '../syscalls/v2.js';
 import { Backtrace } from './backtrace.js';
 import { type FinishRet, HostStackExhaustedError, type InvocationResult } from './call-manager.js';
@@ -242,7 +243,7 @@ export class CallManagerV2 {
     let inst;
     try {
       const module = engine.loadFromBlockstore(code, this.machine.blockstore);
-      inst = engine.instantiate(module, bindSyscalls(SYSCALLS_V2, data), this.limiter, data.gasHost);
+      inst = engine.instantiate(module, bindSyscalls(SYSCALLS_V2, data), this.limiter, data.gasHost, syscallSignatures(SYSCALLS_V2));
     } catch (err) {
       if (isStackExhaustion(err)) throw this.hostStackExhausted(err);
       // Loading, linking and instantiating are all fatal in ref-fvm 2.

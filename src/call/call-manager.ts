@@ -26,6 +26,7 @@ import { ReachableBlockRegistry } from '../kernel/reachability.js';
 import { Abort } from '../syscalls/abort.js';
 import { InvocationData, type SyscallDef, bindSyscalls } from '../syscalls/bind.js';
 import { SyscallGasHost } from '../syscalls/gas-host.js';
+import { syscallSignatures } from '../syscalls/signatures.js';
 import { SYSCALLS_V3 } from '../syscalls/v3.js';
 import { SYSCALLS_V4 } from '../syscalls/v4.js';
 import { Backtrace } from './backtrace.js';
@@ -385,11 +386,18 @@ export class CallManager {
         }
         throw err;
       }
-      const imports =
-        data.kernel instanceof KernelV4
-          ? bindSyscalls(SYSCALLS_V4, data as InvocationData<KernelV4>)
-          : bindSyscalls(this.syscalls(), data);
-      const inst = engine.instantiate(module, imports, this.limiter, data.gasHost);
+      // The import table and its signatures (a mistyped import is a fatal link error).
+      let imports: WebAssembly.Imports;
+      let signatures;
+      if (data.kernel instanceof KernelV4) {
+        imports = bindSyscalls(SYSCALLS_V4, data as InvocationData<KernelV4>);
+        signatures = syscallSignatures(SYSCALLS_V4);
+      } else {
+        const table = this.syscalls();
+        imports = bindSyscalls(table, data);
+        signatures = syscallSignatures(table);
+      }
+      const inst = engine.instantiate(module, imports, this.limiter, data.gasHost, signatures);
       data.wasmMemory = inst.memory;
       data.readGasGlobal = () => inst.getGasAvailable();
       if (typeof inst.exports['invoke'] !== 'function') {

@@ -1,6 +1,8 @@
 import { Command } from 'commander';
 import { stateCommand } from './state.js';
 import { conformanceCommand } from './conformance.js';
+import { genesisCommand } from './genesis.js';
+import { demoCommand } from './demo.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -9,7 +11,9 @@ export function buildProgram(): Command {
     .description('The Filecoin Virtual Machine in TypeScript')
     .version('0.1.0')
     .addCommand(stateCommand())
-    .addCommand(conformanceCommand());
+    .addCommand(conformanceCommand())
+    .addCommand(genesisCommand())
+    .addCommand(demoCommand());
   return program;
 }
 

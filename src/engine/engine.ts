@@ -25,6 +25,7 @@ import type { Blockstore } from '../ipld/blockstore.js';
 import { priceListByNetworkVersion } from '../gas/price-list.js';
 import { type WasmGasPrices, growMemoryGas, initMemoryGas, initTableGas } from '../gas/wasm-prices.js';
 import { GAS_COUNTER_MODULE, GAS_COUNTER_NAME, INSTRUMENTATION_VERSION, instrumentModule } from './instrument/index.js';
+import { type FunctionImport, type ImportSignatures, importSignatureMismatch } from './link.js';
 import { decodeModule } from './wasm/decode.js';
 import { WasmValidationError } from './wasm/errors.js';
 import { WASM_FEATURES_V2, WASM_FEATURES_V3, WASM_FEATURES_V4, type WasmFeatures } from './wasm/features.js';
@@ -158,6 +159,8 @@ interface ModuleLayout {
   readonly importedTables: number;
   readonly tables: readonly DeclaredLimits[];
   readonly exports: ReadonlyArray<{ readonly name: string; readonly kind: number }>;
+  /** Function imports with their declared types (V8 cannot tell us these). */
+  readonly functionImports: readonly FunctionImport[];
 }
 
 function readLayout(bytes: Uint8Array): ModuleLayout {
@@ -165,7 +168,13 @@ function readLayout(bytes: Uint8Array): ModuleLayout {
   let memory: DeclaredLimits | undefined;
   let importedMemories = 0;
   let importedTables = 0;
+  const functionImports: FunctionImport[] = [];
   for (const imp of m.imports) {
+    if (imp.desc.kind === 0) {
+      const type = m.types[imp.desc.type];
+      if (type === undefined) throw new Error(`import ${imp.module}.${imp.name} refers to missing type ${imp.desc.type}`);
+      functionImports.push({ module: imp.module, name: imp.name, type });
+    }
     if (imp.desc.kind === 1) importedTables++;
     if (imp.desc.kind !== 2) continue;
     if (imp.module === MEMORY_IMPORT_MODULE && imp.name === MEMORY_IMPORT_NAME) memory = { min: imp.desc.memory.min, max: imp.desc.memory.max };
@@ -174,7 +183,7 @@ function readLayout(bytes: Uint8Array): ModuleLayout {
   // A memory left in the module would escape the engine's limits.
   if (m.memories.length > 0) throw new Error('the module defines its memory instead of importing it from the engine');
   const tables = m.tables.map((t) => ({ min: t.limits.min, max: t.limits.max }));
-  return { memory, importedMemories, importedTables, tables, exports: m.exports };
+  return { memory, importedMemories, importedTables, tables, exports: m.exports, functionImports };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -197,7 +206,25 @@ export class CompiledModule {
     /** Initial elements of the "table" export, which ref-fvm charges for; undefined if none. */
     readonly exportedTableMinElements: number | undefined,
     readonly hasStackHeightExport: boolean,
+    /** The module's function imports and their declared types. */
+    readonly functionImports: readonly FunctionImport[] = [],
   ) {}
+
+  // Verdicts of the signature check, per host table (one table per kernel generation).
+  private readonly linkVerdicts = new WeakMap<ImportSignatures, string | null>();
+
+  /**
+   * Why this module's imports do not have the types `host` gives them, or undefined when they
+   * all do. Computed once per host table.
+   */
+  signatureMismatch(host: ImportSignatures): string | undefined {
+    let verdict = this.linkVerdicts.get(host);
+    if (verdict === undefined) {
+      verdict = importSignatureMismatch(this.functionImports, host) ?? null;
+      this.linkVerdicts.set(host, verdict);
+    }
+    return verdict ?? undefined;
+  }
 }
 
 export interface EngineStats {
@@ -424,6 +451,7 @@ export class Engine {
       table?.min ?? 0,
       tableExport && layout.importedTables === 0 ? table?.min : undefined,
       layout.exports.some((e) => e.name === STACK_HEIGHT_EXPORT && e.kind === 3),
+      layout.functionImports,
     );
   }
 
@@ -471,7 +499,8 @@ export class Engine {
    * Instantiates a loaded module for one invocation, as ref-fvm does:
    * 1. charge "wasm_table_init" (if a "table" is exported) and "wasm_memory_init" for the
    *    exported memory's initial size;
-   * 2. link: every import must be provided (a missing one is a fatal `link` error);
+   * 2. link: every import must be provided, with the type `signatures` gives it when given
+   *    (Wasmtime's linker checks both; a missing or mistyped import is a fatal `link` error);
    * 3. put the tracker's available gas into the gas global;
    * 4. allocate the memory and table against the limiter, instantiate (data segments, start);
    * 5. charge the execution gas used by the start function ("wasm_exec").
@@ -479,7 +508,13 @@ export class Engine {
    * an out-of-gas charge throws the GasHost's own error.
    * Function imports are wrapped to synchronise gas around every syscall (see ActorInstance).
    */
-  instantiate(module: CompiledModule, imports: WebAssembly.Imports, limiter: MemoryLimiter, gas: GasHost): ActorInstance {
+  instantiate(
+    module: CompiledModule,
+    imports: WebAssembly.Imports,
+    limiter: MemoryLimiter,
+    gas: GasHost,
+    signatures?: ImportSignatures,
+  ): ActorInstance {
     const cid = module.codeCid;
     if (module.exportedMemoryMinPages === undefined) {
       throw new EngineError('no_memory_export', 'actor has no memory export', cid);
@@ -491,14 +526,17 @@ export class Engine {
     }
     if (!refFvm2) gas.charge('wasm_memory_init', initMemoryGas(prices, module.exportedMemoryMinPages * WASM_PAGE_BYTES));
 
-    for (const imp of WebAssembly.Module.imports(module.module)) {
-      if (imp.module === GAS_COUNTER_MODULE && imp.name === GAS_COUNTER_NAME) continue;
-      if (imp.module === MEMORY_IMPORT_MODULE && imp.name === MEMORY_IMPORT_NAME) continue;
+    // Only function imports remain to link: compile() refused any other kind but the engine's
+    // gas global and memory.
+    for (const imp of module.functionImports) {
       const provided = imports[imp.module]?.[imp.name];
       if (typeof provided !== 'function') {
         throw new EngineError('link', `import ${imp.module}.${imp.name} is not provided`, cid);
       }
     }
+    // V8 would accept any JS function for any function import: the types are checked here.
+    const mismatch = signatures === undefined ? undefined : module.signatureMismatch(signatures);
+    if (mismatch !== undefined) throw new EngineError('link', mismatch, cid);
 
     const inst = new ActorInstance(module, limiter, gas, this.config);
     const importObject = inst.wrapImports(imports);

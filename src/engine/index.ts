@@ -2,3 +2,4 @@
 // memory limits. Decoding and instrumentation live in ./wasm and ./instrument.
 export * from './engine.js';
 export * from './limits.js';
+export * from './link.js';
