@@ -17,16 +17,14 @@ import { type Engine, EngineError } from '../engine/engine.js';
 import { decodeModule } from '../engine/wasm/decode.js';
 import { checkImports } from '../engine/wasm/imports.js';
 import { WasmValidationError } from '../engine/wasm/errors.js';
-import { ExternalKind, type FuncType, type WasmModule } from '../engine/wasm/types.js';
+import { ExternalKind, type FuncType, sameFuncType, ValType, type WasmModule } from '../engine/wasm/types.js';
+import { describeFuncType, type ImportSignatures, importSignatureMismatch } from '../engine/link.js';
 import { type KernelGeneration, versionProfile } from '../machine/context.js';
 import type { Machine } from '../machine/machine.js';
-import type { ParamKind } from '../syscalls/bind.js';
+import { syscallSignatures } from '../syscalls/signatures.js';
 import { SYSCALLS_V2 } from '../syscalls/v2.js';
 import { SYSCALLS_V3 } from '../syscalls/v3.js';
 import { SYSCALLS_V4 } from '../syscalls/v4.js';
-
-const I32 = 0x7f;
-const I64 = 0x7e;
 
 export class ActorInstallError extends Error {
   override readonly name = 'ActorInstallError';
@@ -71,54 +69,29 @@ export function machineInstallTarget(machine: Machine): InstallTarget {
   return { blockstore: machine.blockstore.base, engine: machine.engine, networkVersion: machine.context.networkVersion };
 }
 
-/** What install needs of a syscall definition: its name and WASM signature. */
-interface SyscallShape {
-  readonly module: string;
-  readonly name: string;
-  readonly params: readonly ParamKind[];
-  readonly resultSize: number;
-}
-
-function syscallTable(generation: KernelGeneration): readonly SyscallShape[] {
+/** The syscalls of a generation with the function type each must be imported with. */
+function hostSignatures(generation: KernelGeneration): ImportSignatures {
   switch (generation) {
     case 'v2':
-      return SYSCALLS_V2;
+      return syscallSignatures(SYSCALLS_V2);
     case 'v3':
-      return SYSCALLS_V3;
+      return syscallSignatures(SYSCALLS_V3);
     case 'v4':
-      return SYSCALLS_V4;
+      return syscallSignatures(SYSCALLS_V4);
   }
 }
 
-function valType(kind: ParamKind): number {
-  return kind === 'u64' || kind === 'i64' ? I64 : I32;
-}
-
-/** The WASM signature of a syscall: the result pointer first when there is a result; an i32 errno back. */
-function syscallSignature(def: SyscallShape): FuncType {
-  const params = def.params.map(valType);
-  return { params: def.resultSize > 0 ? [I32, ...params] : params, results: [I32] };
-}
-
-function sameTypes(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((t, i) => t === b[i]);
-}
-
-function typeText(t: FuncType): string {
-  const name = (v: number): string => (v === I32 ? 'i32' : v === I64 ? 'i64' : `0x${v.toString(16)}`);
-  return `(${t.params.map(name).join(', ')}) -> (${t.results.map(name).join(', ')})`;
-}
+/** The entrypoint: params block handle in, return block handle out. */
+const INVOKE_TYPE: FuncType = { params: [ValType.i32], results: [ValType.i32] };
 
 /** Checks what the machine needs of an actor module beyond valid WASM; throws the reason. */
 function checkActorModule(mod: WasmModule, generation: KernelGeneration): string[] {
-  const table = new Map(syscallTable(generation).map((d) => [`${d.module}::${d.name}`, d]));
+  const host = hostSignatures(generation);
   checkImports(mod, (module, name, type) => {
-    const def = table.get(`${module}::${name}`);
-    if (def === undefined) return false;
-    const want = syscallSignature(def);
-    if (!sameTypes(type.params, want.params) || !sameTypes(type.results, want.results)) {
-      throw new WasmValidationError(`import "${module}" "${name}" has the signature ${typeText(type)}, but the syscall is ${typeText(want)}`);
-    }
+    if (host.get(module, name) === undefined) return false;
+    // The machine's linker would refuse the module at instantiation; say so now, with both types.
+    const mismatch = importSignatureMismatch([{ module, name, type }], host);
+    if (mismatch !== undefined) throw new WasmValidationError(mismatch);
     return true;
   });
   if (mod.start !== undefined) {
@@ -130,8 +103,9 @@ function checkActorModule(mod: WasmModule, generation: KernelGeneration): string
   }
   const importedFuncs = mod.imports.filter((i) => i.desc.kind === 0).length;
   const invokeType = invoke.index < importedFuncs ? undefined : mod.types[mod.functions[invoke.index - importedFuncs] ?? -1];
-  if (invokeType === undefined || !sameTypes(invokeType.params, [I32]) || !sameTypes(invokeType.results, [I32])) {
-    throw new WasmValidationError(`"invoke" must have the signature (i32) -> (i32)${invokeType ? `, not ${typeText(invokeType)}` : ''}`);
+  if (invokeType === undefined || !sameFuncType(invokeType, INVOKE_TYPE)) {
+    const actual = invokeType ? `, not ${describeFuncType(invokeType)}` : '';
+    throw new WasmValidationError(`"invoke" must have the type ${describeFuncType(INVOKE_TYPE)}${actual}`);
   }
   if (!mod.exports.some((e) => e.name === 'memory' && e.kind === ExternalKind.memory)) {
     throw new WasmValidationError('an actor must export its linear memory as "memory"');

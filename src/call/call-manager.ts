@@ -13,7 +13,7 @@ import type { GasCharge } from '../gas/charge.js';
 import { gasRoundUp, gasMin, U64_MAX } from '../gas/gas.js';
 import { GasTracker } from '../gas/tracker.js';
 import type { PriceList } from '../gas/price-list.js';
-import { EngineError } from '../engine/engine.js';
+import { type CompiledModule, EngineError } from '../engine/engine.js';
 import type { MemoryLimiter } from '../engine/limits.js';
 import { EAM_ACTOR_ID, SYSTEM_ACTOR_ID } from '../state/init-state.js';
 import type { Machine } from '../machine/machine.js';
@@ -302,13 +302,14 @@ export class CallManager {
     const registry = v4 ? new ReachableBlockRegistry() : new BlockRegistry();
     const paramsId = params === undefined ? NO_DATA_BLOCK_ID : registry.put(params);
     this.invocations++;
+    const module = this.prepareUserCode(state.code);
 
     const kernel =
       registry instanceof ReachableBlockRegistry
         ? new KernelV4(this, registry, from, to, method, value, readOnly)
         : new Kernel(this, registry, from, to, method, value, readOnly);
     const data = new InvocationData(kernel, new SyscallGasHost(this.gasTracker));
-    const outcome = this.invoke(state.code, data, paramsId);
+    const outcome = this.invoke(state.code, data, paramsId, module);
 
     let result: InvocationResult;
     let failure: unknown;
@@ -369,16 +370,38 @@ export class CallManager {
   }
 
   /**
-   * Instantiates the actor's code and calls `invoke(paramsId)`. Returns the returned block
-   * (undefined for none) or the Abort that ended the invocation. Host faults are thrown.
+   * User (non-builtin) actor code, compiled before the invocation starts, as the reference does
+   * from 3.x on when it runs user actors (its `m2-native` path): code with no block in the store,
+   * or whose block is not a module the engine accepts, makes the send fail with NotFound for the
+   * caller instead of aborting the machine. Builtin code is left to `invoke`, where a missing
+   * block stays fatal (the reference loads the whole manifest before any message). Undefined
+   * for builtin code and for load failures `invoke` classifies itself (limits, links, host faults).
    */
-  private invoke(code: CID, data: InvocationData, paramsId: number): Block | undefined | Abort {
+  private prepareUserCode(code: CID): CompiledModule | undefined {
+    if (this.machine.manifest.idByCode(code) !== 0) return undefined;
+    try {
+      return this.machine.engine.loadFromBlockstore(code, this.machine.blockstore);
+    } catch (err) {
+      if (err instanceof EngineError && (err.kind === 'missing_code' || err.kind === 'invalid_wasm')) {
+        throw new SyscallError(ErrorNumber.NotFound, `actor code cid does not exist ${code.toString()}: ${err.reason}`);
+      }
+      if (err instanceof EngineError) return undefined;
+      throw err;
+    }
+  }
+
+  /**
+   * Instantiates the actor's code (`preloaded`, when prepareUserCode compiled it) and calls
+   * `invoke(paramsId)`. Returns the returned block (undefined for none) or the Abort that ended
+   * the invocation. Host faults are thrown.
+   */
+  private invoke(code: CID, data: InvocationData, paramsId: number, preloaded: CompiledModule | undefined): Block | undefined | Abort {
     const registry = data.kernel.blocks;
     const engine = this.machine.engine;
     try {
-      let module;
+      let module = preloaded;
       try {
-        module = engine.loadFromBlockstore(code, this.machine.blockstore);
+        module ??= engine.loadFromBlockstore(code, this.machine.blockstore);
       } catch (err) {
         if (err instanceof EngineError) {
           const what = err.kind === 'missing_code' ? 'actor not found' : 'failed to load actor code';

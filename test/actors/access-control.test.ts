@@ -13,6 +13,7 @@ import { MemoryBlockstore } from '../../src/ipld/blockstore.js';
 import { decodeCbor, encodeCbor, RAW } from '../../src/ipld/cbor.js';
 import { Hamt } from '../../src/ipld/hamt.js';
 import { Address } from '../../src/primitives/address.js';
+import { ErrorNumber } from '../../src/primitives/errnum.js';
 import { ExitCode } from '../../src/primitives/exitcode.js';
 import { createLocalGenesis } from '../../src/chain/genesis.js';
 import { LocalChain, type AppliedMessage } from '../../src/chain/local-chain.js';
@@ -104,10 +105,10 @@ test('install: the code CID is the blake2b-256 raw CID of the module; stored onc
   await refused(new TextEncoder().encode('not wasm at all'), /not a WASM module/);
   await refused(new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01]), /./);
   await refused(`(module (import "env" "abort" (func (param i32 i32 i32 i32))) ${good})`, /"env" "abort" is not a syscall/);
-  await refused(`(module (import "vm" "exit" (func (param i32) (result i32))) ${good})`, /"vm" "exit" has the signature \(i32\) -> \(i32\), but the syscall is \(i32, i32, i32, i32\) -> \(i32\)/);
+  await refused(`(module (import "vm" "exit" (func (param i32) (result i32))) ${good})`, /vm::exit: the module declares \(func \(param i32\) \(result i32\)\), the host provides \(func \(param i32 i32 i32 i32\) \(result i32\)\)/);
   await refused(`(module ${good} (func $s) (start $s))`, /start function/);
   await refused('(module (memory (export "memory") 1))', /must export a function "invoke"/);
-  await refused('(module (memory (export "memory") 1) (func (export "invoke") (param i64) (result i32) (i32.const 0)))', /\(i32\) -> \(i32\), not \(i64\) -> \(i32\)/);
+  await refused('(module (memory (export "memory") 1) (func (export "invoke") (param i64) (result i32) (i32.const 0)))', /"invoke" must have the type \(func \(param i32\) \(result i32\)\), not \(func \(param i64\) \(result i32\)\)/);
   await refused('(module (func (export "invoke") (param i32) (result i32) (i32.const 0)))', /export its linear memory as "memory"/);
   // SIMD is valid WASM but disabled in the FVM: the engine's validation refuses it.
   await refused(`(module ${good} (func (result v128) (v128.const i64x2 0 0)))`, /invalid_wasm/);
@@ -124,10 +125,33 @@ test('an installed user actor is created through init Exec; only the init actor 
   // Not through init: the constructor refuses.
   const direct = call(w, w.alice, ac, M.Constructor, constructorParams(w.alice.address));
   assert.equal(direct.ret.receipt.exitCode, ExitCode.USR_FORBIDDEN);
-  // Exec of code that was never installed fails (the machine has no module for it).
+  // Exec of code that was never installed: as in ref-fvm's m2-native path, the constructor send
+  // fails with NotFound (after the invocation charge) and the init actor aborts with
+  // USR_UNSPECIFIED, its exit code for a NotFound send; not a fatal error burning the gas limit.
   const ghost = actorCodeCid(new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 42]));
-  const exec = w.chain.send({ from: w.alice, to: INIT, method: 2n, params: encodeCbor([ghost, constructorParams(w.alice.address)]) });
-  assert.notEqual(exec.ret.receipt.exitCode, ExitCode.OK);
+  const gasLimit = 100_000_000n;
+  const exec = w.chain.send({ from: w.alice, to: INIT, method: 2n, gasLimit, params: encodeCbor([ghost, constructorParams(w.alice.address)]) });
+  assert.equal(exec.signed.message.gasLimit, gasLimit);
+  assert.equal(exec.ret.receipt.exitCode, ExitCode.USR_UNSPECIFIED);
+  assert.ok(exec.ret.receipt.gasUsed > 0n && exec.ret.receipt.gasUsed < gasLimit / 2n, `gas used ${exec.ret.receipt.gasUsed}`);
+  assert.equal(exec.ret.failureInfo?.kind, 'backtrace');
+  if (exec.ret.failureInfo?.kind === 'backtrace') {
+    const bt = exec.ret.failureInfo.backtrace;
+    assert.deepEqual(bt.frames.map((f) => [f.source, f.method, f.code]), [[1n, 2n, ExitCode.USR_UNSPECIFIED]]);
+    assert.equal(bt.cause?.kind, 'syscall');
+    if (bt.cause?.kind === 'syscall') {
+      assert.deepEqual([bt.cause.module, bt.cause.function, bt.cause.error], ['send', 'send', ErrorNumber.NotFound]);
+      assert.ok(bt.cause.message.includes(`actor code cid does not exist ${ghost.toString()}`), bt.cause.message);
+    }
+  }
+  assert.equal(w.chain.actor(Address.newId(w.chain.lookupId(ac)! + 1n)), undefined, 'no actor was created');
+  // A code block that is not a WASM module fails the same way (the reference maps any failure to
+  // prepare user code to NotFound).
+  const junk = new TextEncoder().encode('not a wasm module');
+  w.bs.put(actorCodeCid(junk), junk);
+  const execJunk = w.chain.send({ from: w.alice, to: INIT, method: 2n, gasLimit, params: encodeCbor([actorCodeCid(junk), constructorParams(w.alice.address)]) });
+  assert.equal(execJunk.ret.receipt.exitCode, ExitCode.USR_UNSPECIFIED);
+  assert.ok(execJunk.ret.receipt.gasUsed < gasLimit / 2n);
   // An owner address with no actor is refused.
   const nobody = Address.newSecp256k1(new Uint8Array(65).fill(4));
   const bad = w.chain.send({ from: w.alice, to: INIT, method: 2n, params: encodeCbor([w.code, constructorParams(nobody)]) });
