@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Session } from 'node:inspector/promises';
 import { setFlagsFromString } from 'node:v8';
 import { BundleLibrary, bundleHelp } from '../src/conformance/runner.js';
 import { defaultBundleDir, findBundles } from '../src/state/bundle.js';
@@ -26,6 +27,7 @@ import {
 import { measureEngineCold, measurePhases, type EngineColdFigures, type PhaseFigures } from '../src/bench/cold.js';
 import { hamtBenchmarks, hashAndCborBenchmarks, syscallBenchmarks, type MicroResult } from '../src/bench/micro.js';
 import { fmt, fmtSpread, spread, table, type Spread } from '../src/bench/stats.js';
+import { formatProfileSummary, summarizeCpuProfile, type ProfileSummary } from '../src/bench/cpuprofile.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const SCRIPT = fileURLToPath(import.meta.url);
@@ -39,6 +41,7 @@ interface Args {
   microMs: number;
   out: string;
   v8Flags: string | undefined;
+  profile: string | undefined;
   child: { kind: 'engine' | 'phases'; path: string } | undefined;
 }
 
@@ -50,7 +53,8 @@ const USAGE = `usage: npm run bench -- [options]
   --skip LIST        sections to skip: corpus,overhead,cold,micro
   --micro-ms N       measuring time per micro-benchmark in ms (default 300)
   --out FILE         where to write the JSON (default bench/results.json)
-  --v8-flags FLAGS   V8 flags to set before anything compiles (e.g. "--wasm-inlining")`;
+  --v8-flags FLAGS   V8 flags to set before anything compiles (e.g. "--wasm-inlining")
+  --profile FILE     CPU-profile one more warm pass into FILE (.cpuprofile) and print its top functions`;
 
 function parseArgs(argv: readonly string[]): Args {
   const a: Args = {
@@ -62,6 +66,7 @@ function parseArgs(argv: readonly string[]): Args {
     microMs: 300,
     out: join(repoRoot, 'bench', 'results.json'),
     v8Flags: undefined,
+    profile: undefined,
     child: undefined,
   };
   for (let i = 0; i < argv.length; i++) {
@@ -101,6 +106,9 @@ function parseArgs(argv: readonly string[]): Args {
         break;
       case '--v8-flags':
         a.v8Flags = value();
+        break;
+      case '--profile':
+        a.profile = resolve(value());
         break;
       case '--child-cold': {
         const kind = value();
@@ -153,6 +161,7 @@ interface CorpusFigures {
   readonly overhead: { meteredExecMs: Spread; freeExecMs: Spread; ratio: number; differingMessages: number } | undefined;
   readonly peakRssMb: number;
   readonly totals: { gasUsed: bigint; computeGas: bigint };
+  readonly profile: ProfileSummary | undefined;
 }
 
 function countStatus(pass: CorpusPass): { passed: number; failed: number; skipped: number } {
@@ -167,7 +176,7 @@ function countStatus(pass: CorpusPass): { passed: number; failed: number; skippe
   return { passed, failed, skipped };
 }
 
-function runCorpus(args: Args, bundlePath: string): CorpusFigures {
+async function runCorpus(args: Args, bundlePath: string): Promise<CorpusFigures> {
   const paths = [args.vectors];
   const bundles = new BundleLibrary([bundlePath]);
   const runner = makeRunner(bundles);
@@ -230,6 +239,21 @@ function runCorpus(args: Args, bundlePath: string): CorpusFigures {
     log(line);
   }
 
+  let profile: ProfileSummary | undefined;
+  if (args.profile !== undefined) {
+    log(`corpus: profiling one more warm pass into ${args.profile} ...`);
+    const session = new Session();
+    session.connect();
+    await session.post('Profiler.enable');
+    await session.post('Profiler.start');
+    track(runCorpusPass(runner, paths));
+    const { profile: data } = await session.post('Profiler.stop');
+    session.disconnect();
+    mkdirSync(dirname(args.profile), { recursive: true });
+    writeFileSync(args.profile, JSON.stringify(data));
+    profile = summarizeCpuProfile(data, 25, repoRoot);
+  }
+
   const byClass: CorpusFigures['byClass'] = {};
   for (const cls of VECTOR_CLASSES) {
     const per = reps.map((r) => r.byClass.get(cls)).filter((t): t is Totals => t !== undefined && t.execNs > 0);
@@ -267,6 +291,7 @@ function runCorpus(args: Args, bundlePath: string): CorpusFigures {
     overhead,
     peakRssMb: Math.max(peakRss, process.resourceUsage().maxRSS * 1024) / 2 ** 20,
     totals: { gasUsed: all[0]?.gasUsed ?? 0n, computeGas: (all[0]?.computeMilligas ?? 0n) / 1000n },
+    profile,
   };
 }
 
@@ -319,7 +344,7 @@ function runChild(kind: 'engine' | 'phases', path: string, v8Flags: string | und
 // ---------------------------------------------------------------------------------------------
 // Main
 
-function main(): void {
+async function main(): Promise<void> {
   let args: Args;
   try {
     args = parseArgs(process.argv.slice(2));
@@ -364,7 +389,7 @@ function main(): void {
     } else if (bundle === undefined || !existsSync(bundle)) {
       notes.push(`corpus skipped: no v10 bundle. ${bundleHelp(bundleDir)} (or pass --bundle FILE)`);
     } else {
-      corpus = runCorpus(args, bundle);
+      corpus = await runCorpus(args, bundle);
       results['corpus'] = { bundle, vectors: args.vectors, ...corpus };
     }
   }
@@ -424,6 +449,11 @@ function main(): void {
     cr.push(['total gas used / compute gas per pass', `${c.totals.gasUsed} / ${c.totals.computeGas}`]);
     log(table(cr));
     log();
+    if (c.profile) {
+      log('CPU profile of one warm pass (self time)');
+      log(formatProfileSummary(c.profile));
+      log();
+    }
   }
   if (cold.length > 0) {
     log('Cold start per bundle (fresh process each; mainnet actors)');
@@ -462,4 +492,7 @@ function main(): void {
   log(`wrote ${args.out}`);
 }
 
-main();
+main().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exitCode = 1;
+});

@@ -45,20 +45,26 @@ const SLAB_BYTES = 8192;
 let slab = new Uint8Array(new ArrayBuffer(SLAB_BYTES));
 let slabUsed = 0;
 
-function slabCopy(src: Uint8Array): Uint8Array {
-  const n = src.length;
-  if (n > SLAB_BYTES >> 4) {
-    const own = new Uint8Array(new ArrayBuffer(n));
-    own.set(src);
-    return own;
-  }
+/** `n` fresh bytes: a view of the current slab (or their own buffer when large). */
+function slabAlloc(n: number): Uint8Array {
+  if (n > SLAB_BYTES >> 4) return new Uint8Array(new ArrayBuffer(n));
   if (slabUsed + n > SLAB_BYTES) {
     slab = new Uint8Array(new ArrayBuffer(SLAB_BYTES));
     slabUsed = 0;
   }
   const out = slab.subarray(slabUsed, slabUsed + n);
-  out.set(src);
   slabUsed += n;
+  return out;
+}
+
+/**
+ * A copy of `src[from..]` in the current slab. Copied byte by byte: `subarray` or `set` on a
+ * small on-heap array (what the CBOR decoder hands out) would move it off the heap first.
+ */
+function slabCopy(src: Uint8Array, from: number): Uint8Array {
+  const n = src.length - from;
+  const out = slabAlloc(n);
+  for (let i = 0; i < n; i++) out[i] = src[from + i]!;
   return out;
 }
 
@@ -79,23 +85,35 @@ function minimalVarint(b: Uint8Array, pos: number, out: { next: number }): numbe
 }
 
 const cursor = { next: 0 };
+/** What usualCidShape read (reused: no allocation per CID). */
+const shape = { codec: 0, mhStart: 0, hashCode: 0, size: 0 };
 
-/**
- * The CIDv1 in `bytes` when it has the usual shape (version 1, minimal varints, exact length),
- * else undefined. The CID's bytes are a copy; its multihash and digest are views of that copy.
- */
-function fastCidV1(bytes: Uint8Array, from: number): CID | undefined {
-  if (bytes[from] !== 1) return undefined;
+/** Whether `bytes[from..]` is a CIDv1 of the usual shape (see fastCidV1); fills `shape`. */
+function usualCidShape(bytes: Uint8Array, from: number): boolean {
+  if (bytes[from] !== 1) return false;
   const codec = minimalVarint(bytes, from + 1, cursor);
-  if (codec < 0) return undefined;
+  if (codec < 0) return false;
   const mhStart = cursor.next;
   const hashCode = minimalVarint(bytes, mhStart, cursor);
-  if (hashCode < 0) return undefined;
+  if (hashCode < 0) return false;
   const size = minimalVarint(bytes, cursor.next, cursor);
-  if (size < 0 || cursor.next + size !== bytes.length) return undefined;
-  const copy = slabCopy(from === 0 ? bytes : bytes.subarray(from));
-  const shift = mhStart - from;
-  const digest = new Digest(hashCode, size, copy.subarray(copy.length - size), copy.subarray(shift));
+  if (size < 0 || cursor.next + size !== bytes.length) return false;
+  shape.codec = codec;
+  shape.mhStart = mhStart;
+  shape.hashCode = hashCode;
+  shape.size = size;
+  return true;
+}
+
+/**
+ * The CIDv1 in `bytes[from..]` when it has the usual shape (version 1, minimal varints, exact
+ * length), else undefined. The CID's bytes are a copy; its multihash and digest are views of it.
+ */
+function fastCidV1(bytes: Uint8Array, from: number): CID | undefined {
+  if (!usualCidShape(bytes, from)) return undefined;
+  const { codec, mhStart, hashCode, size } = shape;
+  const copy = slabCopy(bytes, from);
+  const digest = new Digest(hashCode, size, copy.subarray(copy.length - size), copy.subarray(mhStart - from));
   return new CID(1, codec, digest, copy);
 }
 
@@ -115,6 +133,59 @@ const DECODE_OPTIONS = {
   ...dagCbor.decodeOptions,
   tags: Object.assign([], dagCbor.decodeOptions.tags, { 42: cidTagDecoder }),
 };
+
+/**
+ * A CID met by `decodeCborDeferringCids`: checked (it has the usual shape, so building it
+ * cannot fail), but built only when `resolveDeferredCids` asks. Never hand one to a caller.
+ */
+export class DeferredCid {
+  /** `source` is the tag-42 payload: 0x00, then the CID bytes. */
+  constructor(private readonly source: Uint8Array) {}
+  toCid(): CID {
+    return fastCidV1(this.source, 1)!;
+  }
+}
+
+function deferringCidTagDecoder(decode: () => unknown): CID | DeferredCid {
+  const bytes = decode() as Uint8Array;
+  if (bytes[0] !== 0) throw new Error('Invalid CID for CBOR tag 42; expected leading 0x00');
+  return usualCidShape(bytes, 1) ? new DeferredCid(bytes) : CID.decode(bytes.subarray(1));
+}
+
+const DEFERRING_OPTIONS = {
+  ...dagCbor.decodeOptions,
+  tags: Object.assign([], dagCbor.decodeOptions.tags, { 42: deferringCidTagDecoder }),
+};
+
+/**
+ * Decodes like `decodeCbor` (same acceptance, same errors), except that CIDs of the usual
+ * shape come back as DeferredCid. For blocks (like HAMT nodes) most of whose links are never
+ * looked at: pass each part through `resolveDeferredCids` before using it.
+ */
+export function decodeCborDeferringCids(bytes: Uint8Array, what: string | (() => string) = 'block'): unknown {
+  try {
+    return cborgDecode(bytes, DEFERRING_OPTIONS);
+  } catch (err) {
+    throw new CborError(typeof what === 'function' ? what() : what, err);
+  }
+}
+
+/** `value` with every DeferredCid in it replaced by its CID (arrays and maps are updated in place). */
+export function resolveDeferredCids(value: unknown): unknown {
+  if (value instanceof DeferredCid) return value.toCid();
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const v: unknown = value[i];
+      if (typeof v === 'object' && v !== null && !(v instanceof Uint8Array) && !(v instanceof CID)) value[i] = resolveDeferredCids(v);
+    }
+    return value;
+  }
+  if (typeof value === 'object' && value !== null && !(value instanceof Uint8Array) && !(value instanceof CID)) {
+    const map = value as Record<string, unknown>;
+    for (const k of Object.keys(map)) map[k] = resolveDeferredCids(map[k]);
+  }
+  return value;
+}
 
 export function encodeCbor(value: unknown): Uint8Array {
   return dagCbor.encode(value);
@@ -146,19 +217,19 @@ export function cidOf(bytes: Uint8Array, codec: number = DAG_CBOR): CID {
   if (!Number.isInteger(codec) || codec < 0 || codec >= 0x4000) {
     return CID.createV1(codec, createDigest(BLAKE2B_256, hash));
   }
-  // [version 1][codec varint][multihash prefix][32-byte digest], built in place.
+  // [version 1][codec varint][multihash prefix][32-byte digest], built in a slab.
   const codecLen = codec < 0x80 ? 1 : 2;
-  const buf = new Uint8Array(1 + codecLen + BLAKE2B_256_PREFIX.length + 32);
-  buf[0] = 1;
-  if (codecLen === 1) buf[1] = codec;
-  else {
-    buf[1] = (codec & 0x7f) | 0x80;
-    buf[2] = codec >> 7;
-  }
   const mhStart = 1 + codecLen;
-  buf.set(BLAKE2B_256_PREFIX, mhStart);
-  buf.set(hash, mhStart + BLAKE2B_256_PREFIX.length);
-  const copy = slabCopy(buf);
-  const digest = new Digest(BLAKE2B_256, 32, copy.subarray(copy.length - 32), copy.subarray(mhStart));
+  const digestStart = mhStart + BLAKE2B_256_PREFIX.length;
+  const copy = slabAlloc(digestStart + 32);
+  copy[0] = 1;
+  if (codecLen === 1) copy[1] = codec;
+  else {
+    copy[1] = (codec & 0x7f) | 0x80;
+    copy[2] = codec >> 7;
+  }
+  for (let i = 0; i < BLAKE2B_256_PREFIX.length; i++) copy[mhStart + i] = BLAKE2B_256_PREFIX[i]!;
+  for (let i = 0; i < 32; i++) copy[digestStart + i] = hash[i]!;
+  const digest = new Digest(BLAKE2B_256, 32, copy.subarray(digestStart), copy.subarray(mhStart));
   return new CID(1, codec, digest, copy);
 }

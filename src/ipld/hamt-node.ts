@@ -5,7 +5,7 @@
 // either a CID link to a child node or a bucket: an array of [key bytes, value] pairs
 // sorted by key.
 import { CID } from 'multiformats/cid';
-import { type CborValue, DAG_CBOR, encodeCbor, decodeCbor } from './cbor.js';
+import { type CborValue, DAG_CBOR, DeferredCid, encodeCbor, decodeCbor, decodeCborDeferringCids, resolveDeferredCids } from './cbor.js';
 
 /** Raised for malformed HAMT blocks or operations the structure cannot perform. */
 export class HamtError extends Error {
@@ -32,6 +32,36 @@ export const identityCodec: ValueCodec<CborValue> = {
 export interface HamtEntry<V> {
   key: Uint8Array;
   value: V;
+}
+
+/**
+ * An entry of a node decoded with the identity codec: its value's CIDs are built on first
+ * access. A full node holds up to 96 entries and a lookup needs one, and building CIDs is
+ * most of the cost of decoding a node.
+ */
+class LazyEntry implements HamtEntry<CborValue> {
+  #raw: unknown;
+  #value: CborValue | undefined;
+  #resolved = false;
+  constructor(
+    public key: Uint8Array,
+    raw: unknown,
+  ) {
+    this.#raw = raw;
+  }
+  get value(): CborValue {
+    if (!this.#resolved) {
+      this.#value = resolveDeferredCids(this.#raw) as CborValue;
+      this.#resolved = true;
+      this.#raw = undefined;
+    }
+    return this.#value as CborValue;
+  }
+  set value(v: CborValue) {
+    this.#value = v;
+    this.#resolved = true;
+    this.#raw = undefined;
+  }
 }
 
 /** A bucket holds 1..BUCKET_SIZE entries in strictly ascending key order. */
@@ -207,7 +237,9 @@ export function decodeHamtNode<V>(
   const fail = (reason: string): never => {
     throw new HamtError(`invalid ${where()}: ${reason}`, cid);
   };
-  const raw = decodeCbor<unknown>(bytes, where);
+  // With the identity codec, values are handed out as decoded: their CIDs can wait.
+  const lazy = codec === (identityCodec as unknown);
+  const raw = lazy ? decodeCborDeferringCids(bytes, where) : decodeCbor<unknown>(bytes, where);
   if (!Array.isArray(raw) || raw.length !== 2) return fail('expected a 2-element array [bitfield, pointers]');
   const [bits, ptrs] = raw as [unknown, unknown];
   if (!(bits instanceof Uint8Array)) return fail('bitfield is not a byte string');
@@ -224,7 +256,7 @@ export function decodeHamtNode<V>(
   const pointers: HamtPointer<V>[] = new Array(ptrs.length);
   for (let i = 0; i < ptrs.length; i++) {
     const p: unknown = ptrs[i];
-    const link = CID.asCID(p);
+    const link = p instanceof DeferredCid ? p.toCid() : CID.asCID(p);
     if (link) {
       if (link.code !== DAG_CBOR) return fail(`link ${link.toString()} has codec 0x${link.code.toString(16)}, not DAG-CBOR`);
       pointers[i] = { cid: link, node: undefined };
@@ -240,8 +272,7 @@ export function decodeHamtNode<V>(
       const key: unknown = kv[0];
       if (!(key instanceof Uint8Array)) return fail(`bucket ${i} entry ${j} key is not a byte string`);
       if (j > 0 && compareKeys(bucket[j - 1]!.key, key) >= 0) return fail(`bucket ${i} has duplicate or unsorted keys`);
-      const value = codec === (identityCodec as unknown) ? (kv[1] as V) : decodeValue(codec, kv[1] as CborValue, where(), fail);
-      bucket[j] = { key, value };
+      bucket[j] = lazy ? (new LazyEntry(key, kv[1]) as unknown as HamtEntry<V>) : { key, value: decodeValue(codec, kv[1] as CborValue, where(), fail) };
     }
     pointers[i] = bucket;
   }

@@ -7,7 +7,18 @@ import * as dagCbor from '@ipld/dag-cbor';
 import { CID } from 'multiformats/cid';
 import { create as createDigest } from 'multiformats/hashes/digest';
 import { blake2b } from '@noble/hashes/blake2.js';
-import { BLAKE2B_256, CborError, DAG_CBOR, RAW, cidOf, decodeCbor, decodeCidBytes } from '../../src/ipld/cbor.js';
+import {
+  BLAKE2B_256,
+  CborError,
+  DAG_CBOR,
+  DeferredCid,
+  RAW,
+  cidOf,
+  decodeCbor,
+  decodeCborDeferringCids,
+  decodeCidBytes,
+  resolveDeferredCids,
+} from '../../src/ipld/cbor.js';
 
 /** Every observable part of a CID, for deep comparison. */
 function cidShape(c: CID): unknown {
@@ -70,6 +81,44 @@ test('decodeCbor gives the same values and CIDs as @ipld/dag-cbor', () => {
       assert.deepEqual([...dagCbor.encode(decodeCbor(bytes))], [...bytes]);
     }),
     { numRuns: 400 },
+  );
+});
+
+/** Whether a DeferredCid is left anywhere in a value. */
+function hasDeferred(v: unknown): boolean {
+  if (v instanceof DeferredCid) return true;
+  if (Array.isArray(v)) return v.some(hasDeferred);
+  if (v !== null && typeof v === 'object' && !(v instanceof Uint8Array) && !CID.asCID(v)) return Object.values(v).some(hasDeferred);
+  return false;
+}
+
+test('deferred CIDs, once resolved, give what @ipld/dag-cbor gives', () => {
+  fc.assert(
+    fc.property(arbValue, (v) => {
+      const bytes = dagCbor.encode(v);
+      const resolved = resolveDeferredCids(decodeCborDeferringCids(bytes));
+      assert.equal(hasDeferred(resolved), false);
+      assert.deepEqual(shape(resolved), shape(dagCbor.decode(bytes)));
+    }),
+    { numRuns: 300 },
+  );
+  // A bare CID block resolves to the CID itself.
+  const c = cidOf(new Uint8Array([9]));
+  const deferred = decodeCborDeferringCids(dagCbor.encode(c));
+  assert.ok(deferred instanceof DeferredCid);
+  assert.ok(CID.asCID(resolveDeferredCids(deferred))?.equals(c));
+});
+
+test('decoding with deferred CIDs rejects exactly what decodeCbor rejects, with the same message', () => {
+  fc.assert(
+    fc.property(arbValue, fc.nat(), fc.integer({ min: 0, max: 255 }), (v, at, byte) => {
+      const bytes = dagCbor.encode(v).slice();
+      bytes[at % bytes.length] = byte;
+      const eager = outcome(() => decodeCbor(bytes, 'x'));
+      const deferred = outcome(() => resolveDeferredCids(decodeCborDeferringCids(bytes, () => 'x')));
+      assert.deepEqual(deferred, eager);
+    }),
+    { numRuns: 500 },
   );
 });
 
