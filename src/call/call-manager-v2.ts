@@ -17,10 +17,8 @@ import { ErrorNumber } from '../primitives/errnum.js';
 import { ExitCode } from '../primitives/exitcode.js';
 import { METHOD_CONSTRUCTOR, METHOD_SEND } from '../primitives/message.js';
 import { encodeCbor } from '../ipld/cbor.js';
-import type { GasCharge } from '../gas/charge.js';
 import { gasRoundUp } from '../gas/gas.js';
 import { GasTracker } from '../gas/tracker.js';
-import type { PriceList } from '../gas/price-list.js';
 import { EngineError } from '../engine/engine.js';
 import { MemoryLimiter } from '../engine/limits.js';
 import { SYSTEM_ACTOR_ID } from '../state/init-state.js';
@@ -33,20 +31,17 @@ import { InvocationData, bindSyscalls } from '../syscalls/bind.js';
 import { SyscallGasHost } from '../syscalls/gas-host.js';
 import { syscallSignatures } from '../syscalls/signatures.js';
 import { SYSCALLS_V2 } from '../syscalls/v2.js';
-import { Backtrace } from './backtrace.js';
-import { type FinishRet, HostStackExhaustedError, type InvocationResult } from './call-manager.js';
-import type { ExecutionEvent, TracedBlock } from './trace.js';
+import {
+  CallManagerBase,
+  type FinishRet,
+  HostStackExhaustedError,
+  type InvocationResult,
+  isStackExhaustion,
+  traced,
+} from './call-manager-base.js';
 
 /** Builtin actors of which only one instance may exist (create_actor refuses them). */
 const SINGLETON_ACTORS = ['system', 'init', 'reward', 'cron', 'storagepower', 'storagemarket', 'verifiedregistry'];
-
-function isStackExhaustion(err: unknown): boolean {
-  return err instanceof RangeError && /maximum call stack size exceeded/i.test(err.message);
-}
-
-function traced(block: Block | undefined): TracedBlock | undefined {
-  return block === undefined ? undefined : { codec: block.codec, data: block.data };
-}
 
 export interface CallManagerV2Params {
   readonly machine: Machine;
@@ -57,23 +52,16 @@ export interface CallManagerV2Params {
   readonly nonce: bigint;
 }
 
-export class CallManagerV2 {
-  readonly machine: Machine;
-  readonly gasTracker: GasTracker;
+export class CallManagerV2 extends CallManagerBase {
   readonly origin: Address;
   readonly nonce: bigint;
-  readonly backtrace = new Backtrace();
   /** ref-fvm 2 has no memory limiter: the budget is effectively unbounded. */
   private readonly limiter = new MemoryLimiter(Number.MAX_SAFE_INTEGER);
-  private readonly execTrace: ExecutionEvent[] = [];
   private readonly singletons: ReadonlySet<string>;
   private numActorsCreated = 0n;
-  private callStackDepth = 0;
-  private invocations = 0n;
 
   constructor(p: CallManagerV2Params) {
-    this.machine = p.machine;
-    this.gasTracker = new GasTracker(gasLimitMilligas(p.gasLimit), { trace: p.machine.context.tracing, signed: true });
+    super(p.machine, new GasTracker(gasLimitMilligas(p.gasLimit), { trace: p.machine.context.tracing, signed: true }));
     this.origin = p.origin;
     this.nonce = p.nonce;
     const manifest = p.machine.manifest;
@@ -85,22 +73,6 @@ export class CallManagerV2 {
     );
   }
 
-  get priceList(): PriceList {
-    return this.machine.context.priceList;
-  }
-
-  get invocationCount(): bigint {
-    return this.invocations;
-  }
-
-  get depth(): number {
-    return this.callStackDepth;
-  }
-
-  charge(charge: GasCharge): void {
-    this.gasTracker.applyCharge(charge);
-  }
-
   isSingletonActor(code: CID): boolean {
     return this.singletons.has(code.toString());
   }
@@ -108,11 +80,6 @@ export class CallManagerV2 {
   /** The creation counter for new_actor_address, post-incremented. */
   nextActorIndex(): bigint {
     return this.numActorsCreated++;
-  }
-
-  private trace(event: ExecutionEvent): void {
-    for (const charge of this.gasTracker.drainTrace()) this.execTrace.push({ type: 'gas_charge', charge });
-    this.execTrace.push(event);
   }
 
   /** Runs `f` in a state-tree transaction, reverted unless it returns success. */
@@ -267,34 +234,9 @@ export class CallManagerV2 {
       if (isStackExhaustion(err)) throw this.hostStackExhausted(err);
       throw err;
     }
-    if (!out.ok) {
-      const err = out.error;
-      if (err instanceof HostStackExhaustedError) throw err;
-      if (isStackExhaustion(err)) throw this.hostStackExhausted(err);
-      if (out.trap === 'host_error') {
-        if (err instanceof Abort) return err;
-        if (err instanceof OutOfGasError) return Abort.outOfGas();
-        if (err instanceof FatalError) return Abort.fatal(err.message, err);
-        throw err;
-      }
-      if (out.trap === 'out_of_gas') return Abort.outOfGas();
-      return Abort.exit(ExitCode.SYS_ILLEGAL_INSTRUCTION, err instanceof Error ? err.message : String(err));
-    }
-    if (typeof out.value !== 'number') return Abort.fatal(`invoke of ${code.toString()} did not return an i32`);
-    const retId = out.value >>> 0;
-    if (retId === NO_DATA_BLOCK_ID) return undefined;
-    try {
-      return registry.get(retId);
-    } catch {
-      return Abort.exit(ExitCode.SYS_MISSING_RETURN, 'returned block does not exist');
-    }
-  }
-
-  private hostStackExhausted(cause: unknown): HostStackExhaustedError {
-    return new HostStackExhaustedError(
-      `the host stack ran out at call depth ${this.callStackDepth}: run executions on a large-stack worker (see runOnLargeStack)`,
-      { cause },
-    );
+    // A nested call that ran out of host stack is passed on as it is.
+    if (!out.ok && out.error instanceof HostStackExhaustedError) throw out.error;
+    return this.invokeOutcome(out, code, registry);
   }
 
   // ---- state --------------------------------------------------------------------------
@@ -327,9 +269,7 @@ export class CallManagerV2 {
   /** Ends the message: gas used (never below zero), the backtrace and the trace. */
   finish(): FinishRet {
     const gasUsed = this.gasTracker.gasUsed();
-    if (this.machine.context.tracing) {
-      for (const charge of this.gasTracker.drainTrace()) this.execTrace.push({ type: 'gas_charge', charge });
-    }
+    if (this.machine.context.tracing) this.traceGasCharges();
     return { gasUsed, backtrace: this.backtrace, execTrace: this.execTrace, events: [], eventsRoot: null };
   }
 }

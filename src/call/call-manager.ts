@@ -9,10 +9,8 @@ import { ErrorNumber } from '../primitives/errnum.js';
 import { ExitCode } from '../primitives/exitcode.js';
 import { METHOD_CONSTRUCTOR, METHOD_SEND } from '../primitives/message.js';
 import { encodeCbor } from '../ipld/cbor.js';
-import type { GasCharge } from '../gas/charge.js';
 import { gasRoundUp, gasMin, U64_MAX } from '../gas/gas.js';
 import { GasTracker } from '../gas/tracker.js';
-import type { PriceList } from '../gas/price-list.js';
 import { type CompiledModule, EngineError } from '../engine/engine.js';
 import type { MemoryLimiter } from '../engine/limits.js';
 import { EAM_ACTOR_ID, SYSTEM_ACTOR_ID } from '../state/init-state.js';
@@ -29,36 +27,18 @@ import { SyscallGasHost } from '../syscalls/gas-host.js';
 import { syscallSignatures } from '../syscalls/signatures.js';
 import { SYSCALLS_V3 } from '../syscalls/v3.js';
 import { SYSCALLS_V4 } from '../syscalls/v4.js';
-import { Backtrace } from './backtrace.js';
+import {
+  CallManagerBase,
+  type FinishRet,
+  HostStackExhaustedError,
+  type InvocationResult,
+  isStackExhaustion,
+  traced,
+} from './call-manager-base.js';
 import { ActorAccess, StateAccessTracker } from './state-access-tracker.js';
-import type { ExecutionEvent, TracedBlock } from './trace.js';
+import type { ExecutionEvent } from './trace.js';
 
-export interface InvocationResult {
-  readonly exitCode: number;
-  readonly value: Block | undefined;
-}
-
-export interface FinishRet {
-  /** Whole gas used (rounded up). */
-  readonly gasUsed: bigint;
-  readonly backtrace: Backtrace;
-  readonly execTrace: ExecutionEvent[];
-  readonly events: StampedEvent[];
-  readonly eventsRoot: CID | null;
-}
-
-/** Raised when the host's own stack runs out: the execution environment is too small. */
-export class HostStackExhaustedError extends Error {
-  override readonly name = 'HostStackExhaustedError';
-}
-
-function isStackExhaustion(err: unknown): boolean {
-  return err instanceof RangeError && /maximum call stack size exceeded/i.test(err.message);
-}
-
-function traced(block: Block | undefined): TracedBlock | undefined {
-  return block === undefined ? undefined : { codec: block.codec, data: block.data };
-}
+export { HostStackExhaustedError, type FinishRet, type InvocationResult } from './call-manager-base.js';
 
 export interface CallManagerParams {
   readonly machine: Machine;
@@ -72,26 +52,19 @@ export interface CallManagerParams {
   readonly gasPremium: bigint;
 }
 
-export class CallManager {
-  readonly machine: Machine;
-  readonly gasTracker: GasTracker;
+export class CallManager extends CallManagerBase {
   readonly limiter: MemoryLimiter;
   readonly origin: bigint;
   readonly originAddress: Address;
   readonly nonce: bigint;
   readonly gasPremium: bigint;
-  readonly backtrace = new Backtrace();
   private readonly accessTracker: StateAccessTracker;
   private readonly events = new EventsAccumulator();
-  private readonly execTrace: ExecutionEvent[] = [];
   private numActorsCreated = 0n;
-  private callStackDepth = 0;
-  private invocations = 0n;
 
   constructor(p: CallManagerParams) {
-    this.machine = p.machine;
+    super(p.machine, GasTracker.forMessage(p.gasLimit, p.machine.context.tracing));
     const ctx = p.machine.context;
-    this.gasTracker = GasTracker.forMessage(p.gasLimit, ctx.tracing);
     this.limiter = p.machine.newLimiter();
     this.origin = p.origin;
     this.originAddress = p.originAddress;
@@ -106,30 +79,9 @@ export class CallManager {
     this.accessTracker.recordAddressLookup(p.receiverAddress);
   }
 
-  get priceList(): PriceList {
-    return this.machine.context.priceList;
-  }
-
   /** ref-fvm 4.x semantics (nv21+): IPLD reachability, entrypoints, the 4.x kernel and ABI. */
   private get isV4(): boolean {
     return this.machine.context.profile.generation === 'v4';
-  }
-
-  get invocationCount(): bigint {
-    return this.invocations;
-  }
-
-  get depth(): number {
-    return this.callStackDepth;
-  }
-
-  charge(charge: GasCharge): void {
-    this.gasTracker.applyCharge(charge);
-  }
-
-  private trace(event: ExecutionEvent): void {
-    for (const charge of this.gasTracker.drainTrace()) this.execTrace.push({ type: 'gas_charge', charge });
-    this.execTrace.push(event);
   }
 
   /** Records a kernel-level event (4.x logs and block operations) when tracing is on. */
@@ -428,27 +380,7 @@ export class CallManager {
         if (this.isV4) return Abort.exit(ExitCode.SYS_INVALID_RECEIVER, `actor ${code.toString()} has no invoke entrypoint`);
         return Abort.fatal(`actor ${code.toString()} has no invoke export`);
       }
-      const out = inst.call('invoke', [paramsId]);
-      if (!out.ok) {
-        const err = out.error;
-        if (isStackExhaustion(err)) throw this.hostStackExhausted(err);
-        if (out.trap === 'host_error') {
-          if (err instanceof Abort) return err;
-          if (err instanceof OutOfGasError) return Abort.outOfGas();
-          if (err instanceof FatalError) return Abort.fatal(err.message, err);
-          throw err;
-        }
-        if (out.trap === 'out_of_gas') return Abort.outOfGas();
-        return Abort.exit(ExitCode.SYS_ILLEGAL_INSTRUCTION, err instanceof Error ? err.message : String(err));
-      }
-      if (typeof out.value !== 'number') return Abort.fatal(`invoke of ${code.toString()} did not return an i32`);
-      const retId = out.value >>> 0;
-      if (retId === NO_DATA_BLOCK_ID) return undefined;
-      try {
-        return registry.get(retId);
-      } catch {
-        return Abort.exit(ExitCode.SYS_MISSING_RETURN, 'returned block does not exist');
-      }
+      return this.invokeOutcome(inst.call('invoke', [paramsId]), code, registry);
     } catch (err) {
       if (err instanceof HostStackExhaustedError) throw err;
       if (isStackExhaustion(err)) throw this.hostStackExhausted(err);
@@ -461,13 +393,6 @@ export class CallManager {
       }
       throw err;
     }
-  }
-
-  private hostStackExhausted(cause: unknown): HostStackExhaustedError {
-    return new HostStackExhaustedError(
-      `the host stack ran out at call depth ${this.callStackDepth}: run executions on a large-stack worker (see runOnLargeStack)`,
-      { cause },
-    );
   }
 
   /** The import table of a 3.x kernel (4.x kernels get SYSCALLS_V4, see `invoke`). */
@@ -581,9 +506,7 @@ export class CallManager {
   /** Ends the message: gas used, events and their root, the backtrace and the trace. */
   finish(): FinishRet {
     const gasUsed = this.gasTracker.gasUsed();
-    if (this.machine.context.tracing) {
-      for (const charge of this.gasTracker.drainTrace()) this.execTrace.push({ type: 'gas_charge', charge });
-    }
+    if (this.machine.context.tracing) this.traceGasCharges();
     const { events, root } = this.events.finish();
     return { gasUsed, backtrace: this.backtrace, execTrace: this.execTrace, events, eventsRoot: root };
   }

@@ -2,7 +2,6 @@
 // inclusion gas, the call itself, the receipt, and the fee split (burn, tip, refund).
 import type { CID } from 'multiformats/cid';
 import { Protocol } from '../primitives/address.js';
-import { ErrorNumber } from '../primitives/errnum.js';
 import { ExitCode } from '../primitives/exitcode.js';
 import { type Message, METHOD_SEND, checkMessage } from '../primitives/message.js';
 import type { Receipt } from '../primitives/receipt.js';
@@ -11,19 +10,16 @@ import type { GasCharge } from '../gas/charge.js';
 import { computeGasOutputs } from '../gas/outputs.js';
 import { BURNT_FUNDS_ACTOR_ID, EAM_ACTOR_ID, REWARD_ACTOR_ID } from '../state/init-state.js';
 import { Block, CBOR, IPLD_RAW } from '../kernel/blocks.js';
-import { FatalError, OutOfGasError, SyscallError } from '../kernel/errors.js';
 import type { StampedEvent } from '../kernel/events.js';
-import { Backtrace, fatalCause, syscallCause } from '../call/backtrace.js';
 import { CallManager, type InvocationResult } from '../call/call-manager.js';
 import type { ExecutionEvent } from '../call/trace.js';
 import type { Machine } from '../machine/machine.js';
 import { executeMessageV2 } from './executor-v2.js';
+import { type ApplyFailure, errorReceipt, failureInfoOf, settleCall } from './outcome.js';
 
 export type ApplyKind = 'explicit' | 'implicit';
 
-export type ApplyFailure =
-  | { readonly kind: 'backtrace'; readonly backtrace: Backtrace }
-  | { readonly kind: 'prevalidation'; readonly message: string };
+export type { ApplyFailure } from './outcome.js';
 
 export interface ApplyRet {
   readonly receipt: Receipt;
@@ -60,9 +56,16 @@ function returnCodecOf(result: InvocationResult | undefined): { returnCodec?: bi
   return value === undefined ? {} : { returnCodec: value.codec };
 }
 
-function prevalidationFail(exitCode: number, message: string, penalty: bigint): ApplyRet {
+/** An ApplyRet that moves no funds: implicit messages, and messages refused before they ran. */
+function unpaidApplyRet(
+  receipt: Receipt,
+  failureInfo: ApplyFailure | undefined,
+  execTrace: ExecutionEvent[],
+  events: StampedEvent[],
+  penalty = 0n,
+): ApplyRet {
   return {
-    receipt: { exitCode, returnData: new Uint8Array(0), gasUsed: 0n, eventsRoot: null },
+    receipt,
     penalty,
     minerTip: 0n,
     baseFeeBurn: 0n,
@@ -70,10 +73,15 @@ function prevalidationFail(exitCode: number, message: string, penalty: bigint): 
     refund: 0n,
     gasRefund: 0n,
     gasBurned: 0n,
-    failureInfo: { kind: 'prevalidation', message },
-    execTrace: [],
-    events: [],
+    failureInfo,
+    execTrace,
+    events,
   };
+}
+
+function prevalidationFail(exitCode: number, message: string, penalty: bigint): ApplyRet {
+  const receipt = { exitCode, returnData: new Uint8Array(0), gasUsed: 0n, eventsRoot: null };
+  return unpaidApplyRet(receipt, { kind: 'prevalidation', message }, [], [], penalty);
 }
 
 interface Preflight {
@@ -124,19 +132,7 @@ export class Executor {
       if (kind === 'explicit') {
         return this.finishMessage(pre.senderId, msg, run.receipt, run.failureInfo, pre.gasCost, run.execTrace, []);
       }
-      return {
-        receipt: run.receipt,
-        penalty: 0n,
-        minerTip: 0n,
-        baseFeeBurn: 0n,
-        overEstimationBurn: 0n,
-        refund: 0n,
-        gasRefund: 0n,
-        gasBurned: 0n,
-        failureInfo: run.failureInfo,
-        execTrace: run.execTrace,
-        events: [],
-      };
+      return unpaidApplyRet(run.receipt, run.failureInfo, run.execTrace, []);
     }
 
     const receiverId = machine.stateTree.lookupId(msg.to);
@@ -163,69 +159,29 @@ export class Executor {
     const params =
       msg.params.length === 0 ? undefined : new Block(BigInt(msg.method === METHOD_SEND ? IPLD_RAW : CBOR), msg.params);
 
-    let result: InvocationResult | undefined;
-    let error: unknown;
-    try {
-      result = cm.send(pre.senderId, msg.to, msg.method, params, msg.value, undefined, false);
-    } catch (err) {
-      if (!(err instanceof OutOfGasError || err instanceof SyscallError || err instanceof FatalError)) throw err;
-      error = err;
-    }
+    const { result, error } = settleCall(() =>
+      cm.send(pre.senderId, msg.to, msg.method, params, msg.value, undefined, false),
+    );
     const fin = cm.finish();
     const backtrace = fin.backtrace;
 
     let receipt: Receipt;
-    if (result !== undefined) {
+    if (error !== undefined) {
+      receipt = errorReceipt(error, backtrace, msg, ctx.epoch, fin.gasUsed, fin.eventsRoot);
+    } else {
       if (result.exitCode === ExitCode.OK) backtrace.clear();
+      // A failed call may return data from 3.x on.
       receipt = {
         exitCode: result.exitCode,
         returnData: result.value?.data ?? new Uint8Array(0),
         gasUsed: fin.gasUsed,
         eventsRoot: fin.eventsRoot,
       };
-    } else if (error instanceof OutOfGasError) {
-      receipt = { exitCode: ExitCode.SYS_OUT_OF_GAS, returnData: new Uint8Array(0), gasUsed: fin.gasUsed, eventsRoot: fin.eventsRoot };
-    } else if (error instanceof SyscallError) {
-      // The message could not be dispatched at all.
-      const exitCode =
-        error.errno === ErrorNumber.InsufficientFunds
-          ? ExitCode.SYS_INSUFFICIENT_FUNDS
-          : error.errno === ErrorNumber.NotFound
-            ? ExitCode.SYS_INVALID_RECEIVER
-            : ExitCode.SYS_ASSERTION_FAILED;
-      backtrace.begin(syscallCause('send', 'send', error.errno, error.message));
-      receipt = { exitCode, returnData: new Uint8Array(0), gasUsed: fin.gasUsed, eventsRoot: fin.eventsRoot };
-    } else {
-      // Reference-fatal: the message fails deterministically and pays its whole gas limit.
-      const err = error as FatalError;
-      backtrace.setCause(
-        fatalCause(
-          new Error(
-            `${err.message} [from=${msg.from.toString()}, to=${msg.to.toString()}, seq=${msg.sequence}, m=${msg.method}, h=${ctx.epoch}]`,
-          ),
-        ),
-      );
-      receipt = { exitCode: ExitCode.SYS_ASSERTION_FAILED, returnData: new Uint8Array(0), gasUsed: msg.gasLimit, eventsRoot: fin.eventsRoot };
     }
-
-    const failureInfo: ApplyFailure | undefined =
-      backtrace.isEmpty() || receipt.exitCode === ExitCode.OK ? undefined : { kind: 'backtrace', backtrace };
+    const failureInfo = failureInfoOf(backtrace, receipt);
 
     if (kind === 'implicit') {
-      return {
-        receipt,
-        penalty: 0n,
-        minerTip: 0n,
-        baseFeeBurn: 0n,
-        overEstimationBurn: 0n,
-        refund: 0n,
-        gasRefund: 0n,
-        gasBurned: 0n,
-        failureInfo,
-        execTrace: fin.execTrace,
-        events: fin.events,
-        ...returnCodecOf(result),
-      };
+      return { ...unpaidApplyRet(receipt, failureInfo, fin.execTrace, fin.events), ...returnCodecOf(result) };
     }
     return {
       ...this.finishMessage(pre.senderId, msg, receipt, failureInfo, pre.gasCost, fin.execTrace, fin.events),

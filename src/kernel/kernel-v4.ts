@@ -11,13 +11,8 @@
 //   finality bound.
 import type { CID } from 'multiformats/cid';
 import type { CallManager } from '../call/call-manager.js';
-import type { MachineContext } from '../machine/context.js';
 import { ErrorNumber } from '../primitives/errnum.js';
-import type { GasCharge } from '../gas/charge.js';
-import type { PriceList } from '../gas/price-list.js';
 import { CryptoArgumentError } from '../crypto/errors.js';
-import { computeUnsealedSectorCid } from '../crypto/commd.js';
-import type { PieceInfo } from '../crypto/piece.js';
 import { verifyBlsAggregate } from '../crypto/signature.js';
 import { BURNT_FUNDS_ACTOR_ID } from '../state/init-state.js';
 import { Block, type BlockId, type BlockStat } from './blocks.js';
@@ -44,22 +39,10 @@ export class KernelV4 extends Kernel {
     super(callManager, blocks, caller, actorId, method, valueReceived, readOnly);
   }
 
-  private get prices(): PriceList {
-    return this.callManager.priceList;
-  }
-
-  private get machineContext(): MachineContext {
-    return this.callManager.machine.context;
-  }
-
-  private pay(charge: GasCharge): void {
-    this.callManager.charge(charge);
-  }
-
   // ---- self ---------------------------------------------------------------------------
 
   override root(): CID {
-    this.pay(this.prices.onGetRoot());
+    this.charge(this.priceList.onGetRoot());
     const self = this.callManager.getActor(this.actorId);
     if (self === undefined) {
       throw new SyscallError(ErrorNumber.IllegalOperation, 'state root requested after actor deletion');
@@ -70,7 +53,7 @@ export class KernelV4 extends Kernel {
 
   override setRoot(root: CID): void {
     if (this.readOnly) throw new SyscallError(ErrorNumber.ReadOnly, 'cannot update the state-root while read-only');
-    this.pay(this.prices.onSetRoot());
+    this.charge(this.priceList.onSetRoot());
     if (!this.blocks.isReachable(root)) {
       throw new SyscallError(ErrorNumber.NotFound, `new root cid not reachable: ${root.toString()}`);
     }
@@ -86,7 +69,7 @@ export class KernelV4 extends Kernel {
 
   selfDestructAndBurn(burnUnspent: boolean): void {
     if (this.readOnly) throw new SyscallError(ErrorNumber.ReadOnly, 'cannot self-destruct when read-only');
-    this.pay(this.prices.onDeleteActor());
+    this.charge(this.priceList.onDeleteActor());
     const balance = this.currentBalance();
     if (balance !== 0n) {
       if (!burnUnspent) throw new SyscallError(ErrorNumber.IllegalOperation, 'self-destruct with unspent funds');
@@ -106,7 +89,7 @@ export class KernelV4 extends Kernel {
   // ---- ipld ---------------------------------------------------------------------------
 
   override blockOpen(cid: CID): { id: BlockId; stat: BlockStat } {
-    this.pay(this.prices.onBlockOpenBase());
+    this.charge(this.priceList.onBlockOpenBase());
     if (!this.blocks.isReachable(cid)) {
       throw new SyscallError(ErrorNumber.NotFound, `block not reachable: ${cid.toString()}`);
     }
@@ -115,22 +98,22 @@ export class KernelV4 extends Kernel {
     if (data === undefined) throw new FatalError(`missing reachable state: ${cid.toString()}`);
     this.callManager.traceKernelEvent({ type: 'ipld', op: 'get', cid, size: data.length });
     const codec = BigInt(cid.code);
-    const links = scanForReachableLinks(codec, data, this.prices, this.callManager.gasTracker);
-    this.pay(this.prices.onBlockOpen(data.length, links.length));
+    const links = scanForReachableLinks(codec, data, this.priceList, this.callManager.gasTracker);
+    this.charge(this.priceList.onBlockOpen(data.length, links.length));
     const block = new Block(codec, data, links);
     const id = this.blocks.put(block);
     return { id, stat: block.stat() };
   }
 
   override blockCreate(codec: bigint, data: Uint8Array): BlockId {
-    if (data.length > this.machineContext.maxBlockSize) {
+    if (data.length > this.context.maxBlockSize) {
       throw new SyscallError(ErrorNumber.LimitExceeded, 'blocks may not be larger than 1MiB');
     }
     if (codec > 0xffff_ffffn || !ALLOWED_CODECS.has(Number(codec))) {
       throw new SyscallError(ErrorNumber.IllegalCodec, `codec ${codec} not allowed`);
     }
-    const links = scanForReachableLinks(codec, data, this.prices, this.callManager.gasTracker);
-    this.pay(this.prices.onBlockCreate(data.length, links.length));
+    const links = scanForReachableLinks(codec, data, this.priceList, this.callManager.gasTracker);
+    this.charge(this.priceList.onBlockCreate(data.length, links.length));
     return this.blocks.putCheckReachable(new Block(codec, data.slice(), links));
   }
 
@@ -152,12 +135,12 @@ export class KernelV4 extends Kernel {
   /** Any past epoch may be looked up; the price grows with the distance. */
   override tipsetCid(epoch: bigint): CID {
     if (epoch < 0n) throw new SyscallError(ErrorNumber.IllegalArgument, 'epoch is negative');
-    const offset = this.machineContext.epoch - epoch;
+    const offset = this.context.epoch - epoch;
     if (offset < 0n) throw new SyscallError(ErrorNumber.IllegalArgument, `epoch ${epoch} is in the future`);
     if (offset === 0n) {
       throw new SyscallError(ErrorNumber.IllegalArgument, 'cannot lookup the tipset cid for the current epoch');
     }
-    this.pay(this.prices.onTipsetCid(offset));
+    this.charge(this.priceList.onTipsetCid(offset));
     try {
       return this.callManager.machine.externs.getTipsetCid(epoch);
     } catch (err) {
@@ -169,32 +152,21 @@ export class KernelV4 extends Kernel {
 
   chainRandomness(round: bigint): Uint8Array {
     this.chargeRandomness(round);
-    return this.rawRandomness(() => this.callManager.machine.externs.getChainRandomness(round));
+    return this.externRandomness(() => this.callManager.machine.externs.getChainRandomness(round));
   }
 
   beaconRandomness(round: bigint): Uint8Array {
     this.chargeRandomness(round);
-    return this.rawRandomness(() => this.callManager.machine.externs.getBeaconRandomness(round));
+    return this.externRandomness(() => this.callManager.machine.externs.getBeaconRandomness(round));
   }
 
   /** Priced by lookback; a future epoch prices as a huge lookback and runs out of gas. */
   private chargeRandomness(round: bigint): void {
-    const lookback = this.machineContext.epoch - round;
+    const lookback = this.context.epoch - round;
     if (lookback < I64_MIN || lookback > I64_MAX) {
       throw new SyscallError(ErrorNumber.IllegalArgument, `randomness epoch ${round} is in the future`);
     }
-    this.pay(this.prices.onGetRandomness(lookback));
-  }
-
-  private rawRandomness(f: () => Uint8Array): Uint8Array {
-    let value: Uint8Array;
-    try {
-      value = f();
-    } catch (err) {
-      throw new SyscallError(ErrorNumber.IllegalArgument, `randomness extern failed: ${(err as Error).message}`);
-    }
-    if (value.length !== 32) throw new FatalError(`randomness extern returned ${value.length} bytes, expected 32`);
-    return value;
+    this.charge(this.priceList.onGetRandomness(lookback));
   }
 
   // ---- crypto -------------------------------------------------------------------------
@@ -212,7 +184,7 @@ export class KernelV4 extends Kernel {
     if (publicKeys.length !== lengths.length) {
       throw new SyscallError(ErrorNumber.IllegalArgument, 'unequal numbers of bls public keys and plaintexts');
     }
-    this.pay(this.prices.onVerifyAggregateSignature(publicKeys.length, plaintexts.length));
+    this.charge(this.priceList.onVerifyAggregateSignature(publicKeys.length, plaintexts.length));
     const messages: Uint8Array[] = [];
     let offset = 0;
     for (const len of lengths) {
@@ -235,19 +207,13 @@ export class KernelV4 extends Kernel {
   }
 
   /** 4.x knows the NI-PoRep seal proofs (codes 15–19). */
-  override computeUnsealedSectorCid(proofType: number, pieces: readonly PieceInfo[]): CID {
-    this.pay(this.prices.onComputeUnsealedSectorCid());
-    try {
-      return computeUnsealedSectorCid(proofType, pieces, { niPoRep: true });
-    } catch (err) {
-      if (err instanceof CryptoArgumentError) throw new SyscallError(ErrorNumber.IllegalArgument, err.message);
-      throw err;
-    }
+  protected override get knowsNiPoRep(): boolean {
+    return true;
   }
 
   /** The 4.x conformance kernel forwards PoSt verification to the proofs (here: the externs). */
   override verifyPost(info: unknown, firstProofType: number | undefined, challengedSectors: number): boolean {
-    this.pay(this.prices.onVerifyPost(firstProofType, challengedSectors));
+    this.charge(this.priceList.onVerifyPost(firstProofType, challengedSectors));
     try {
       return this.callManager.machine.externs.verifyPost(info);
     } catch (err) {
@@ -267,7 +233,7 @@ export class KernelV4 extends Kernel {
    */
   emitEventEntries(rawHeaders: Uint8Array, count: number, keys: Uint8Array, values: Uint8Array): void {
     if (this.readOnly) throw new SyscallError(ErrorNumber.ReadOnly, 'cannot emit events while read-only');
-    this.pay(this.prices.onActorEvent(count, keys.length, values.length));
+    this.charge(this.priceList.onActorEvent(count, keys.length, values.length));
     const entries = buildEventEntries(rawHeaders, count, keys, values);
     this.callManager.appendEvent({ emitter: this.actorId, entries });
   }

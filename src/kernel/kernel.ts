@@ -1,37 +1,25 @@
 // The kernel of one actor invocation (ref-fvm 3.x semantics, nv18–nv20): what each syscall
 // means once its arguments have been read out of WASM memory. It validates arguments,
 // charges gas in the reference's order and amounts, and acts through the call manager.
-import { CID } from 'multiformats/cid';
-import { create as createDigest } from 'multiformats/hashes/digest';
-import { blake2b } from '@noble/hashes/blake2.js';
+// What every generation's kernel does alike is in KernelBase (kernel-base.ts).
+import type { CID } from 'multiformats/cid';
 import type { CallManager } from '../call/call-manager.js';
-import type { MachineContext } from '../machine/context.js';
 import { type Address, Protocol } from '../primitives/address.js';
 import { ErrorNumber } from '../primitives/errnum.js';
-import type { GasCharge } from '../gas/charge.js';
 import { gasUnits } from '../gas/gas.js';
-import type { PriceList } from '../gas/price-list.js';
 import { CryptoArgumentError } from '../crypto/errors.js';
 import { hashBy, isSupportedHash } from '../crypto/hash.js';
-import { recoverSecpPublicKey, verifySignature } from '../crypto/signature.js';
-import { computeUnsealedSectorCid } from '../crypto/commd.js';
-import type { PieceInfo } from '../crypto/piece.js';
+import { verifySignature } from '../crypto/signature.js';
 import { INIT_ACTOR_ID } from '../state/init-state.js';
-import { Block, BlockRegistry, type BlockId, type BlockStat, NO_DATA_BLOCK_ID } from './blocks.js';
+import { Block, type BlockRegistry, type BlockId } from './blocks.js';
 import { FatalError, SyscallError } from './errors.js';
 import { decodeActorEvent, keyByteLength, validateActorEvent, MAX_EVENT_ENCODED_SIZE } from './events.js';
-import type { ConsensusFault } from '../machine/externs.js';
+import { KernelBase, type SendResult, drawRandomness } from './kernel-base.js';
 
-const BLAKE2B_256 = 0xb220;
+export { type SendResult, drawRandomness };
+
 /** Tipsets further back than this cannot be looked up. */
 const FINALITY = 900n;
-const MAX_ARTIFACT_NAME_LEN = 256;
-
-export interface SendResult {
-  readonly blockId: BlockId;
-  readonly blockStat: BlockStat;
-  readonly exitCode: number;
-}
 
 export interface MessageContext {
   readonly origin: bigint;
@@ -52,31 +40,17 @@ export interface NetworkContext {
   readonly networkVersion: number;
 }
 
-export class Kernel {
-  readonly blocks: BlockRegistry;
-
+export class Kernel extends KernelBase<CallManager> {
   constructor(
-    readonly callManager: CallManager,
+    callManager: CallManager,
     blocks: BlockRegistry,
-    readonly caller: bigint,
-    readonly actorId: bigint,
-    readonly method: bigint,
-    readonly valueReceived: bigint,
+    caller: bigint,
+    actorId: bigint,
+    method: bigint,
+    valueReceived: bigint,
     readonly readOnly: boolean,
   ) {
-    this.blocks = blocks;
-  }
-
-  private get priceList(): PriceList {
-    return this.callManager.priceList;
-  }
-
-  private get context(): MachineContext {
-    return this.callManager.machine.context;
-  }
-
-  private charge(charge: GasCharge): void {
-    this.callManager.charge(charge);
+    super(callManager, blocks, caller, actorId, method, valueReceived);
   }
 
   // ---- send ---------------------------------------------------------------------------
@@ -94,21 +68,11 @@ export class Kernel {
     if (readOnly && value !== 0n) {
       throw new SyscallError(ErrorNumber.ReadOnly, 'cannot transfer value when read-only');
     }
-    const params = paramsId === NO_DATA_BLOCK_ID ? undefined : this.blocks.get(paramsId);
-    if (this.blocks.isFull()) throw new SyscallError(ErrorNumber.LimitExceeded, 'cannot store return block');
-
+    const params = this.sendParams(paramsId);
     const limit = gasLimit === undefined ? undefined : gasUnits(gasLimit);
     const result = this.callManager.send(this.actorId, recipient, method, params, value, limit, readOnly);
-    if (result.value === undefined) {
-      return { blockId: NO_DATA_BLOCK_ID, blockStat: { codec: 0n, size: 0 }, exitCode: result.exitCode };
-    }
-    let blockId: BlockId;
-    try {
-      blockId = this.blocks.put(result.value);
-    } catch (err) {
-      throw new FatalError(`failed to store a valid return value: ${(err as Error).message}`, { cause: err });
-    }
-    return { blockId, blockStat: result.value.stat(), exitCode: result.exitCode };
+    // A failed callee's return data reaches the caller too.
+    return this.sendResult(result.exitCode, result.value);
   }
 
   // ---- self ---------------------------------------------------------------------------
@@ -136,29 +100,11 @@ export class Kernel {
   selfDestruct(beneficiary: Address): void {
     if (this.readOnly) throw new SyscallError(ErrorNumber.ReadOnly, 'cannot self-destruct when read-only');
     this.charge(this.priceList.onDeleteActor());
-    const balance = this.currentBalance();
-    if (balance !== 0n) {
-      const beneficiaryId = this.resolveAddress(beneficiary);
-      if (beneficiaryId === this.actorId) {
-        throw new SyscallError(ErrorNumber.Forbidden, 'benefactor cannot be beneficiary');
-      }
-      this.callManager.transfer(this.actorId, beneficiaryId, balance);
-    }
+    this.payOutBalance(beneficiary);
     this.callManager.deleteActor(this.actorId);
   }
 
   // ---- ipld ---------------------------------------------------------------------------
-
-  blockOpen(cid: CID): { id: BlockId; stat: BlockStat } {
-    this.charge(this.priceList.onBlockOpenBase());
-    const data = this.callManager.machine.blockstore.get(cid);
-    // Missing state is fatal in the reference: it can only mean the store is incomplete.
-    if (data === undefined) throw new FatalError(`missing state: ${cid.toString()}`);
-    const block = new Block(BigInt(cid.code), data);
-    this.charge(this.priceList.onBlockOpen(block.size));
-    const id = this.blocks.put(block);
-    return { id, stat: block.stat() };
-  }
 
   blockCreate(codec: bigint, data: Uint8Array): BlockId {
     if (data.length > this.context.maxBlockSize) {
@@ -166,37 +112,6 @@ export class Kernel {
     }
     this.charge(this.priceList.onBlockCreate(data.length));
     return this.blocks.put(new Block(codec, data.slice()));
-  }
-
-  blockLink(id: BlockId, hashFun: bigint, hashLen: number): CID {
-    if (hashFun !== BigInt(BLAKE2B_256) || hashLen !== 32) {
-      throw new SyscallError(ErrorNumber.IllegalCid, 'cids must be 32-byte blake2b');
-    }
-    const block = this.blocks.get(id);
-    this.charge(this.priceList.onBlockLink(BLAKE2B_256, block.size));
-    const digest = blake2b(block.data, { dkLen: 32 });
-    const cid = CID.createV1(Number(block.codec), createDigest(BLAKE2B_256, digest));
-    this.callManager.machine.blockstore.put(cid, block.data);
-    return cid;
-  }
-
-  /** Copies from the block at `offset` into `out`; returns block length minus (offset + out.length). */
-  blockRead(id: BlockId, offset: number, out: Uint8Array): number {
-    const end = offset + out.length;
-    if (end > 0x7fff_ffff) {
-      throw new SyscallError(ErrorNumber.IllegalArgument, 'offset plus buffer length did not fit into an i32');
-    }
-    const block = this.blocks.get(id);
-    const data = block.data;
-    const toRead = Math.min(Math.max(data.length - offset, 0), out.length);
-    this.charge(this.priceList.onBlockRead(toRead));
-    if (toRead !== 0) out.set(data.subarray(offset, offset + toRead));
-    return data.length - end;
-  }
-
-  blockStat(id: BlockId): BlockStat {
-    this.charge(this.priceList.onBlockStat());
-    return this.blocks.stat(id);
   }
 
   // ---- message & network --------------------------------------------------------------
@@ -228,10 +143,6 @@ export class Kernel {
     };
   }
 
-  totalFilCircSupply(): bigint {
-    return this.context.circSupply;
-  }
-
   tipsetCid(epoch: bigint): CID {
     if (epoch < 0n) throw new SyscallError(ErrorNumber.IllegalArgument, 'epoch is negative');
     const offset = this.context.epoch - epoch;
@@ -242,33 +153,6 @@ export class Kernel {
     if (offset >= FINALITY) throw new SyscallError(ErrorNumber.IllegalArgument, `epoch ${epoch} is too far in the past`);
     this.charge(this.priceList.onTipsetCid(offset));
     return this.externCall('tipset CID lookup', () => this.callManager.machine.externs.getTipsetCid(epoch));
-  }
-
-  // ---- randomness (drawn by the FVM from the extern's digest, nv18–nv20) -------------
-
-  getRandomnessFromTickets(personalization: bigint, round: bigint, entropy: Uint8Array): Uint8Array {
-    this.charge(this.priceList.onGetRandomnessWithEntropy(entropy.length));
-    const base = this.externRandomness(() => this.callManager.machine.externs.getChainRandomness(round));
-    return drawRandomness(base, personalization, round, entropy);
-  }
-
-  getRandomnessFromBeacon(personalization: bigint, round: bigint, entropy: Uint8Array): Uint8Array {
-    this.charge(this.priceList.onGetRandomnessWithEntropy(entropy.length));
-    const base = this.externRandomness(() => this.callManager.machine.externs.getBeaconRandomness(round));
-    return drawRandomness(base, personalization, round, entropy);
-  }
-
-  private externRandomness(f: () => Uint8Array): Uint8Array {
-    let digest: Uint8Array;
-    try {
-      digest = f();
-    } catch (err) {
-      throw new SyscallError(ErrorNumber.IllegalArgument, `randomness extern failed: ${(err as Error).message}`);
-    }
-    if (digest.length !== 32) {
-      throw new FatalError(`randomness extern returned ${digest.length} bytes, expected 32`);
-    }
-    return digest;
   }
 
   /** Extern failures the reference treats as fatal (the node could not answer). */
@@ -354,50 +238,10 @@ export class Kernel {
     }
   }
 
-  recoverSecpPublicKey(hash: Uint8Array, signature: Uint8Array): Uint8Array {
-    this.charge(this.priceList.onRecoverSecpPublicKey());
-    try {
-      return recoverSecpPublicKey(hash, signature);
-    } catch (err) {
-      if (err instanceof CryptoArgumentError) {
-        throw new SyscallError(ErrorNumber.IllegalArgument, `public key recovery failed: ${err.message}`);
-      }
-      throw err;
-    }
-  }
-
   hash(code: bigint, data: Uint8Array): Uint8Array {
     if (!isSupportedHash(code)) throw new SyscallError(ErrorNumber.IllegalArgument, `unsupported hash code ${code}`);
     this.charge(this.priceList.onHashing(Number(code), data.length));
     return hashBy(code, data);
-  }
-
-  computeUnsealedSectorCid(proofType: number, pieces: readonly PieceInfo[]): CID {
-    this.charge(this.priceList.onComputeUnsealedSectorCid());
-    try {
-      return computeUnsealedSectorCid(proofType, pieces, { niPoRep: false });
-    } catch (err) {
-      if (err instanceof CryptoArgumentError) throw new SyscallError(ErrorNumber.IllegalArgument, err.message);
-      throw err;
-    }
-  }
-
-  verifyPost(info: unknown, firstProofType: number | undefined, challengedSectors: number): boolean {
-    this.charge(this.priceList.onVerifyPost(firstProofType, challengedSectors));
-    if (this.context.testKernel) return true;
-    return this.proofCall('verifying post', () => this.callManager.machine.externs.verifyPost(info));
-  }
-
-  verifyAggregateSeals(info: unknown, sealProof: number, count: number): boolean {
-    this.charge(this.priceList.onVerifyAggregateSeals(sealProof, count));
-    if (this.context.testKernel) return true;
-    return this.proofCall('verifying aggregate seals', () => this.callManager.machine.externs.verifyAggregateSeals(info));
-  }
-
-  verifyReplicaUpdate(info: unknown): boolean {
-    this.charge(this.priceList.onVerifyReplicaUpdate());
-    if (this.context.testKernel) return true;
-    return this.proofCall('verifying replica update', () => this.callManager.machine.externs.verifyReplicaUpdate(info));
   }
 
   /** One result per seal; seals that fail to verify (or whose check errors) are false. */
@@ -411,24 +255,6 @@ export class Kernel {
         return false;
       }
     });
-  }
-
-  private proofCall(what: string, f: () => boolean): boolean {
-    try {
-      return f();
-    } catch (err) {
-      throw new SyscallError(ErrorNumber.IllegalArgument, `${what}: ${(err as Error).message}`);
-    }
-  }
-
-  verifyConsensusFault(h1: Uint8Array, h2: Uint8Array, extra: Uint8Array): ConsensusFault | undefined {
-    this.charge(this.priceList.onVerifyConsensusFault());
-    if (this.context.testKernel) return undefined;
-    try {
-      return this.callManager.machine.externs.verifyConsensusFault(h1, h2, extra);
-    } catch (err) {
-      throw new SyscallError(ErrorNumber.IllegalArgument, (err as Error).message);
-    }
   }
 
   // ---- events, gas, debug -------------------------------------------------------------
@@ -456,40 +282,4 @@ export class Kernel {
   gasAvailable(): bigint {
     return this.callManager.gasTracker.gasAvailable();
   }
-
-  debugEnabled(): boolean {
-    return this.context.actorDebugging;
-  }
-
-  log(message: string): void {
-    this.callManager.machine.debugLog(this.actorId, message);
-  }
-
-  storeArtifact(name: string, data: Uint8Array): void {
-    const nameLen = new TextEncoder().encode(name).length;
-    if (nameLen > MAX_ARTIFACT_NAME_LEN) {
-      throw new SyscallError(ErrorNumber.IllegalArgument, 'debug artifact name should not exceed 256 bytes');
-    }
-    if (name.includes('/')) {
-      throw new SyscallError(ErrorNumber.IllegalArgument, 'debug artifact name should not include any path separators');
-    }
-    if (name.length === 0) {
-      throw new SyscallError(ErrorNumber.IllegalArgument, 'debug artifact name should be at least one character');
-    }
-    if (name.startsWith('.')) {
-      throw new SyscallError(ErrorNumber.IllegalArgument, "debug artifact name should not start with a decimal '.'");
-    }
-    this.callManager.machine.storeArtifact(this.actorId, name, data);
-  }
-}
-
-/** blake2b-256(personalization as BE i64 || base || round as BE i64 || entropy). */
-export function drawRandomness(base: Uint8Array, personalization: bigint, round: bigint, entropy: Uint8Array): Uint8Array {
-  const buf = new Uint8Array(8 + base.length + 8 + entropy.length);
-  const view = new DataView(buf.buffer);
-  view.setBigInt64(0, personalization);
-  buf.set(base, 8);
-  view.setBigInt64(8 + base.length, round);
-  buf.set(entropy, 16 + base.length);
-  return blake2b(buf, { dkLen: 32 });
 }

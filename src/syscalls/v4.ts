@@ -8,13 +8,14 @@
 // actor::upgrade_actor and actor::install_actor exist in the reference only behind build
 // features that mainnet builds do not enable, so they are not linked.
 import { CID } from 'multiformats/cid';
-import { ErrorNumber } from '../primitives/errnum.js';
-import { FatalError, SyscallError } from '../kernel/errors.js';
+import { FatalError } from '../kernel/errors.js';
 import { EVENT_ENTRY_HEADER_SIZE } from '../kernel/events-v4.js';
 import { KernelV4 } from '../kernel/kernel-v4.js';
 import { BLS_PUB_LEN, BLS_SIG_LEN } from '../crypto/signature.js';
 import type { PieceInfo } from '../crypto/piece.js';
-import { type ArgValue, type SyscallContext, type SyscallDef, encI32, encU32 } from './bind.js';
+import { b, illegal, n } from './args.js';
+import { type SyscallContext, type SyscallDef, encI32, encU32 } from './bind.js';
+import { defineSyscall } from './common.js';
 import { SYSCALLS_V3 } from './v3.js';
 
 const RANDOMNESS_LENGTH = 32;
@@ -23,13 +24,6 @@ const MAX_SEAL_PROOF_V4 = 19n;
 const U32_MAX = 0xffff_ffff;
 const U64_MAX = 0xffff_ffff_ffff_ffffn;
 
-const n = (a: readonly ArgValue[], i: number): number => a[i] as number;
-const b = (a: readonly ArgValue[], i: number): bigint => a[i] as bigint;
-
-function illegal(msg: string): SyscallError {
-  return new SyscallError(ErrorNumber.IllegalArgument, msg);
-}
-
 /** The invocation's kernel as a 4.x kernel (the import table and the kernel come as a pair). */
 function v4(ctx: SyscallContext<KernelV4>): KernelV4 {
   const k = ctx.kernel;
@@ -37,15 +31,7 @@ function v4(ctx: SyscallContext<KernelV4>): KernelV4 {
   return k;
 }
 
-function def(
-  module: string,
-  name: string,
-  params: SyscallDef['params'],
-  resultSize: number,
-  run: (ctx: SyscallContext<KernelV4>, args: readonly ArgValue[]) => Uint8Array | void,
-): SyscallDef<KernelV4> {
-  return { module, name, params, resultSize, run };
-}
+const def = defineSyscall<KernelV4>;
 
 /** Pieces of compute_unsealed_sector_cid: a CBOR list of [padded size, piece CID]. */
 function readPieces(value: unknown): PieceInfo[] {
