@@ -372,7 +372,11 @@ export class CallManager extends CallManagerBase {
         imports = bindSyscalls(table, data);
         signatures = syscallSignatures(table);
       }
-      const inst = engine.instantiate(module, imports, this.limiter, data.gasHost, signatures);
+      // A syscall abort (exit, out of gas, fatal) raised by a start function is an instantiation
+      // failure for the reference (SYS_ILLEGAL_INSTRUCTION); host faults are not, and propagate.
+      const inst = engine.instantiate(module, imports, this.limiter, data.gasHost, signatures, {
+        isKernelAbort: (e) => e instanceof Abort || e instanceof OutOfGasError || e instanceof FatalError,
+      });
       data.wasmMemory = inst.memory;
       data.readGasGlobal = () => inst.getGasAvailable();
       if (typeof inst.exports['invoke'] !== 'function') {

@@ -8,14 +8,21 @@
 // gas tracker are synchronised around it exactly as ref-fvm does: execution gas is charged
 // before the syscall runs, and the global is refilled from the tracker after it returns.
 //
-// Memory limits. V8 cannot intercept memory.grow, so the limit is expressed as the memory's
-// maximum: the instrumenter moves the module's own memory into an import, and the engine
-// creates it per instance with maximum = min(declared maximum, per-instance limit, what the
-// call stack has left). The call-stack budget is fixed for an instance's whole life (its
-// callers are suspended and its callees release their memory on return), so a grow past it
-// returns -1 exactly where the reference's limiter refuses it. Actual growth is recorded in the
-// MemoryLimiter at every syscall and at the end of each call, before any child instance is
-// sized.
+// Memory and table limits. V8 cannot intercept memory.grow or table.grow, so each limit is
+// expressed as a maximum: the instrumenter moves the module's own memory and table into imports,
+// and the engine creates them per instance with maximum = min(declared maximum, per-instance
+// limit, what the call stack has left: pages of 64 KiB, table elements of 8 bytes). The
+// call-stack budget is fixed for an instance's whole life (its callers are suspended and its
+// callees release their memory on return), so a grow past it returns -1 exactly where the
+// reference's limiter refuses it. Actual growth is recorded in the MemoryLimiter at every
+// syscall and at the end of each call, before any child instance is sized.
+//
+// Instantiation failures. Only what the reference's instantiation can fail with becomes an
+// EngineError: a trap (start function, data or element segment), a limit, a link error, and a
+// kernel abort thrown by a syscall the start function calls (when the caller says which errors
+// those are). Anything else thrown while instantiating (a host bug in a syscall, a host
+// allocation failure, the host stack running out) is rethrown unchanged: a host fault, never a
+// receipt.
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sha256 } from '@noble/hashes/sha2.js';
@@ -29,21 +36,24 @@ import { type FunctionImport, type ImportSignatures, importSignatureMismatch } f
 import { decodeModule } from './wasm/decode.js';
 import { WasmValidationError } from './wasm/errors.js';
 import { WASM_FEATURES_V2, WASM_FEATURES_V3, WASM_FEATURES_V4, type WasmFeatures } from './wasm/features.js';
-import { MAX_INSTANCE_MEMORY_BYTES, MAX_WASM_STACK, type MemoryLimiter, WASM_PAGE_BYTES } from './limits.js';
+import { MAX_INSTANCE_MEMORY_BYTES, MAX_WASM_STACK, type MemoryLimiter, TABLE_ELEMENT_BYTES, WASM_PAGE_BYTES } from './limits.js';
 
 /**
  * Bumped whenever the bytes stored in the disk cache could change meaning through the engine's
  * own choices (the instrumenter's are covered by INSTRUMENTATION_VERSION, also in the key).
  */
-export const ENGINE_CACHE_VERSION = 2;
+export const ENGINE_CACHE_VERSION = 3;
 
-/** Where the instrumented module imports its own linear memory from (the engine creates it). */
+/** Where the instrumented module imports its own linear memory and table from (the engine creates them). */
 const MEMORY_IMPORT_MODULE = '__tsfvm';
 const MEMORY_IMPORT_NAME = 'memory';
+const TABLE_IMPORT_NAME = 'table';
 /** Export added so a trap from the stack limiter can be told apart from `unreachable`. */
 const STACK_HEIGHT_EXPORT = '__tsfvm_stack_height';
 /** Largest page count of a 32-bit memory. */
 const MAX_PAGES_32 = 65536;
+/** Largest element count of a table (a u32). */
+const MAX_TABLE_ELEMENTS_32 = 0xffff_ffff;
 const I64_MAX = 0x7fff_ffff_ffff_ffffn;
 
 // ---------------------------------------------------------------------------------------------
@@ -60,7 +70,7 @@ export type EngineErrorKind =
   | 'missing_code'
   /** The module exports no "memory". ref-fvm treats this as fatal. */
   | 'no_memory_export'
-  /** Instantiation failed (limits, data segment out of bounds, start function trap). */
+  /** Instantiation failed (limits, segment out of bounds, start function trap or kernel abort). */
   | 'instantiation'
   /** The instrumenter failed unexpectedly or produced bytes V8 rejects: a bug of ours. */
   | 'internal';
@@ -76,6 +86,17 @@ export class EngineError extends Error {
   ) {
     super(`${kind}${codeCid ? ` (code ${codeCid.toString()})` : ''}: ${reason}`, options);
   }
+}
+
+/**
+ * An instance's memory and table grew, between two points where the engine looks, by more than
+ * the call stack's budget holds together. Each alone stayed within its maximum, but the
+ * reference would have refused whichever grew second: the outcome cannot be reproduced, so it
+ * is a host fault rather than a guess. Reachable only when an instance's callers already hold
+ * nearly the whole budget (≥ 1.5 GiB).
+ */
+export class MemoryBudgetError extends Error {
+  override readonly name = 'MemoryBudgetError';
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -154,10 +175,12 @@ export interface DeclaredLimits {
 interface ModuleLayout {
   /** The module's own memory, which the instrumenter moved into an import from the engine. */
   readonly memory: DeclaredLimits | undefined;
+  /** The module's own table, likewise moved into an import from the engine. */
+  readonly table: DeclaredLimits | undefined;
   /** Memories the module imports itself. */
   readonly importedMemories: number;
+  /** Tables the module imports itself. */
   readonly importedTables: number;
-  readonly tables: readonly DeclaredLimits[];
   readonly exports: ReadonlyArray<{ readonly name: string; readonly kind: number }>;
   /** Function imports with their declared types (V8 cannot tell us these). */
   readonly functionImports: readonly FunctionImport[];
@@ -166,6 +189,7 @@ interface ModuleLayout {
 function readLayout(bytes: Uint8Array): ModuleLayout {
   const m = decodeModule(bytes);
   let memory: DeclaredLimits | undefined;
+  let table: DeclaredLimits | undefined;
   let importedMemories = 0;
   let importedTables = 0;
   const functionImports: FunctionImport[] = [];
@@ -175,15 +199,18 @@ function readLayout(bytes: Uint8Array): ModuleLayout {
       if (type === undefined) throw new Error(`import ${imp.module}.${imp.name} refers to missing type ${imp.desc.type}`);
       functionImports.push({ module: imp.module, name: imp.name, type });
     }
-    if (imp.desc.kind === 1) importedTables++;
+    if (imp.desc.kind === 1) {
+      if (imp.module === MEMORY_IMPORT_MODULE && imp.name === TABLE_IMPORT_NAME) table = { min: imp.desc.table.limits.min, max: imp.desc.table.limits.max };
+      else importedTables++;
+    }
     if (imp.desc.kind !== 2) continue;
     if (imp.module === MEMORY_IMPORT_MODULE && imp.name === MEMORY_IMPORT_NAME) memory = { min: imp.desc.memory.min, max: imp.desc.memory.max };
     else importedMemories++;
   }
   // A memory left in the module would escape the engine's limits.
   if (m.memories.length > 0) throw new Error('the module defines its memory instead of importing it from the engine');
-  const tables = m.tables.map((t) => ({ min: t.limits.min, max: t.limits.max }));
-  return { memory, importedMemories, importedTables, tables, exports: m.exports, functionImports };
+  if (m.tables.length > 0) throw new Error('the module defines its table instead of importing it from the engine');
+  return { memory, table, importedMemories, importedTables, exports: m.exports, functionImports };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -208,6 +235,8 @@ export class CompiledModule {
     readonly hasStackHeightExport: boolean,
     /** The module's function imports and their declared types. */
     readonly functionImports: readonly FunctionImport[] = [],
+    /** The module's own table, if it defines one (the engine creates it per instance). */
+    readonly table: DeclaredLimits | undefined = undefined,
   ) {}
 
   // Verdicts of the signature check, per host table (one table per kernel generation).
@@ -373,6 +402,7 @@ export class Engine {
         gasModule: GAS_COUNTER_MODULE,
         features: this.config.features,
         importMemory: { module: MEMORY_IMPORT_MODULE, name: MEMORY_IMPORT_NAME },
+        importTable: { module: MEMORY_IMPORT_MODULE, name: TABLE_IMPORT_NAME },
         exportStackHeight: STACK_HEIGHT_EXPORT,
         // V8 has validated the input (types included): compile() checks the output.
         verifyOutput: false,
@@ -413,14 +443,14 @@ export class Engine {
     if ((memory ? 1 : 0) + layout.importedMemories > 1) {
       throw new EngineError('invalid_wasm', 'more than one memory (multi-memory is not supported)', codeCid);
     }
-    if (layout.tables.length + layout.importedTables > 1) {
+    if ((layout.table ? 1 : 0) + layout.importedTables > 1) {
       throw new EngineError('invalid_wasm', 'more than one table', codeCid);
     }
     const maxPages = Math.min(cfg.maxInstanceMemoryBytes / WASM_PAGE_BYTES, cfg.features.maxMemoryPages);
     if (memory && memory.min > maxPages) {
       throw new EngineError('limit', `memory minimum of ${memory.min} pages exceeds the per-instance limit of ${maxPages} pages`, codeCid);
     }
-    const table = layout.tables[0];
+    const table = layout.table;
     // The instrumenter checks these limits too; the disk cache skips it, so check again here.
     if (table && table.min > cfg.features.maxTableElements) {
       throw new EngineError('limit', `table minimum of ${table.min} elements exceeds the limit of ${cfg.features.maxTableElements}`, codeCid);
@@ -432,7 +462,8 @@ export class Engine {
 
     for (const imp of WebAssembly.Module.imports(module)) {
       if (imp.module === GAS_COUNTER_MODULE && imp.name === GAS_COUNTER_NAME) continue;
-      if (imp.module === MEMORY_IMPORT_MODULE && imp.name === MEMORY_IMPORT_NAME) continue;
+      if (imp.module === MEMORY_IMPORT_MODULE && imp.name === MEMORY_IMPORT_NAME && imp.kind === 'memory') continue;
+      if (imp.module === MEMORY_IMPORT_MODULE && imp.name === TABLE_IMPORT_NAME && imp.kind === 'table') continue;
       if (imp.kind !== 'function') {
         throw new EngineError('link', `imports a ${imp.kind} ${imp.module}.${imp.name}; only syscall functions may be imported`, codeCid);
       }
@@ -452,6 +483,7 @@ export class Engine {
       tableExport && layout.importedTables === 0 ? table?.min : undefined,
       layout.exports.some((e) => e.name === STACK_HEIGHT_EXPORT && e.kind === 3),
       layout.functionImports,
+      table,
     );
   }
 
@@ -504,8 +536,11 @@ export class Engine {
    * 3. put the tracker's available gas into the gas global;
    * 4. allocate the memory and table against the limiter, instantiate (data segments, start);
    * 5. charge the execution gas used by the start function ("wasm_exec").
-   * A failure in 4 throws EngineError('instantiation') after step 5 (SYS_ILLEGAL_INSTRUCTION);
-   * an out-of-gas charge throws the GasHost's own error.
+   * A failure in 4 the reference's instantiation can have (a limit, a trap, a kernel abort
+   * thrown by a syscall, see InstantiateOptions) throws EngineError('instantiation') after
+   * step 5 (SYS_ILLEGAL_INSTRUCTION); a V8 LinkError is EngineError('link'). Anything else
+   * thrown in 4 (a host bug, a host allocation failure, the host stack running out) is
+   * rethrown unchanged, at once. An out-of-gas charge throws the GasHost's own error.
    * Function imports are wrapped to synchronise gas around every syscall (see ActorInstance).
    */
   instantiate(
@@ -514,6 +549,7 @@ export class Engine {
     limiter: MemoryLimiter,
     gas: GasHost,
     signatures?: ImportSignatures,
+    options: InstantiateOptions = {},
   ): ActorInstance {
     const cid = module.codeCid;
     if (module.exportedMemoryMinPages === undefined) {
@@ -527,7 +563,7 @@ export class Engine {
     if (!refFvm2) gas.charge('wasm_memory_init', initMemoryGas(prices, module.exportedMemoryMinPages * WASM_PAGE_BYTES));
 
     // Only function imports remain to link: compile() refused any other kind but the engine's
-    // gas global and memory.
+    // gas global, memory and table.
     for (const imp of module.functionImports) {
       const provided = imports[imp.module]?.[imp.name];
       if (typeof provided !== 'function') {
@@ -554,13 +590,48 @@ export class Engine {
       try {
         inst.link(importObject, minPages);
       } catch (err) {
-        failure = new EngineError('instantiation', `failed to instantiate module: ${errorMessage(err)}`, cid, { cause: err });
+        failure = instantiationFailure(err, inst, options.isKernelAbort);
       }
     }
     if (!refFvm2) inst.chargeForExec();
     if (failure) throw failure;
     return inst;
   }
+}
+
+/** How `Engine.instantiate` judges what a syscall called by the start function throws. */
+export interface InstantiateOptions {
+  /**
+   * Whether an error thrown by a syscall is the kernel's own way of ending an invocation (an
+   * exit, out of gas, a reference-fatal condition). The reference fails the instantiation on
+   * any of those (SYS_ILLEGAL_INSTRUCTION, whatever the abort was), so they become
+   * EngineError('instantiation'). The engine does not know the kernel's error classes: without
+   * this, everything a syscall throws is taken for a host fault and rethrown unchanged. The
+   * host stack running out and MemoryBudgetError are host faults whatever this says.
+   */
+  readonly isKernelAbort?: (err: unknown) => boolean;
+}
+
+/**
+ * The EngineError a failed instantiation becomes, as the reference's would fail; throws `err`
+ * itself when it is a host fault (see Engine.instantiate).
+ */
+function instantiationFailure(err: unknown, inst: ActorInstance, isKernelAbort: ((err: unknown) => boolean) | undefined): EngineError {
+  const cid = inst.module.codeCid;
+  if (inst.threwFromHost(err)) {
+    const hostFault = isStackExhaustion(err) || err instanceof MemoryBudgetError;
+    if (!hostFault && isKernelAbort !== undefined && isKernelAbort(err)) {
+      return new EngineError('instantiation', `a syscall aborted the start function: ${errorMessage(err)}`, cid, { cause: err });
+    }
+    throw err;
+  }
+  if (err instanceof WebAssembly.RuntimeError) {
+    return new EngineError('instantiation', `failed to instantiate module: ${errorMessage(err)}`, cid, { cause: err });
+  }
+  // Every import was checked before: V8 refusing one is our own linking gone wrong.
+  if (err instanceof WebAssembly.LinkError) throw new EngineError('link', `failed to link module: ${errorMessage(err)}`, cid, { cause: err });
+  if (err instanceof WebAssembly.CompileError) throw new EngineError('internal', `compiled module refused at instantiation: ${errorMessage(err)}`, cid, { cause: err });
+  throw err;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -598,6 +669,10 @@ export class ActorInstance {
   private memoryCap = 0;
   /** Bytes of this instance's memory already recorded in the limiter. */
   private accountedMemoryBytes = 0;
+  private wasmTable: WebAssembly.Table | undefined;
+  private tableCap = 0;
+  /** Elements of this instance's table already recorded in the limiter. */
+  private accountedTableElements = 0;
   /** Gas the global held when last set from the tracker. */
   private lastGasAvailable = 0n;
   /** Limiter usage when the global was last set. */
@@ -633,6 +708,21 @@ export class ActorInstance {
     return this.memoryCap;
   }
 
+  /** The module's own table (created by the engine), if it defines one. */
+  get table(): WebAssembly.Table | undefined {
+    return this.wasmTable;
+  }
+
+  /** Elements this instance's table may grow to: declared, per-table and call-stack limits applied. */
+  get maxTableElements(): number {
+    return this.tableCap;
+  }
+
+  /** @internal Whether `err` is what a host import (syscall) of this instance last threw. */
+  threwFromHost(err: unknown): boolean {
+    return this.lastHostError !== undefined && this.lastHostError.value === err;
+  }
+
   /** @internal Used by Engine.instantiate. */
   wrapImports(imports: WebAssembly.Imports): WebAssembly.Imports {
     const out: Record<string, Record<string, WebAssembly.ImportValue>> = {};
@@ -666,16 +756,32 @@ export class ActorInstance {
     };
   }
 
-  /** @internal Creates the memory and the WebAssembly instance. */
+  /**
+   * @internal Creates the memory, the table and the WebAssembly instance. The initial memory
+   * and table are already in the limiter: what it has left is what both may grow into.
+   */
   link(importObject: WebAssembly.Imports, minPages: number): void {
     const m = this.module;
+    const host: Record<string, WebAssembly.ImportValue> = {};
+    const remaining = this.limiter.remaining();
     if (m.memory) {
-      const stackCap = minPages + Math.floor(this.limiter.remaining() / WASM_PAGE_BYTES);
+      const stackCap = minPages + Math.floor(remaining / WASM_PAGE_BYTES);
       this.memoryCap = Math.min(m.memory.max ?? MAX_PAGES_32, this.config.maxInstanceMemoryBytes / WASM_PAGE_BYTES, stackCap);
       this.linearMemory = new WebAssembly.Memory({ initial: minPages, maximum: this.memoryCap });
       this.accountedMemoryBytes = minPages * WASM_PAGE_BYTES;
-      importObject[MEMORY_IMPORT_MODULE] = { [MEMORY_IMPORT_NAME]: this.linearMemory };
+      host[MEMORY_IMPORT_NAME] = this.linearMemory;
     }
+    if (m.table) {
+      // As the reference's pool sizes a table slot: min(declared maximum, elements per table);
+      // its limiter then refuses a growth past the call stack's budget at 8 bytes an element.
+      // Either refusal makes table.grow return -1.
+      const stackCap = m.table.min + Math.floor(remaining / TABLE_ELEMENT_BYTES);
+      this.tableCap = Math.min(m.table.max ?? MAX_TABLE_ELEMENTS_32, this.config.features.maxTableElements, stackCap, MAX_TABLE_ELEMENTS_32);
+      this.wasmTable = new WebAssembly.Table({ element: 'anyfunc', initial: m.table.min, maximum: this.tableCap });
+      this.accountedTableElements = m.table.min;
+      host[TABLE_IMPORT_NAME] = this.wasmTable;
+    }
+    if (m.memory || m.table) importObject[MEMORY_IMPORT_MODULE] = host;
     this.wasmInstance = new WebAssembly.Instance(m.module, importObject);
   }
 
@@ -698,17 +804,31 @@ export class ActorInstance {
     this.setGasAvailable(this.gas.availableMilligas);
   }
 
-  /** Records memory growth since the last look in the limiter. */
+  /** Records memory and table growth since the last look in the limiter. */
   syncMemory(): void {
-    if (!this.linearMemory) return;
-    const bytes = this.linearMemory.buffer.byteLength;
-    if (bytes <= this.accountedMemoryBytes) return;
-    // The memory's maximum was sized from the limiter's budget, so this cannot fail unless
-    // someone else used the budget behind our back.
-    if (!this.limiter.growInstanceMemory(this.accountedMemoryBytes, bytes)) {
+    const bytes = this.linearMemory ? this.linearMemory.buffer.byteLength : 0;
+    const elements = this.wasmTable ? this.wasmTable.length : 0;
+    const grownBytes = Math.max(0, bytes - this.accountedMemoryBytes);
+    const grownElements = Math.max(0, elements - this.accountedTableElements);
+    if (grownBytes === 0 && grownElements === 0) return;
+    // Each maximum was sized from the limiter's budget, so either growth alone fits; both
+    // together may not, and the reference would have refused the later one.
+    const needed = grownBytes + grownElements * TABLE_ELEMENT_BYTES;
+    const available = this.limiter.remaining();
+    if (needed > available) {
+      throw new MemoryBudgetError(
+        `memory (+${grownBytes} bytes) and table (+${grownElements} elements) of ${this.module.codeCid.toString()} together grew ` +
+          `past the ${available} bytes the call stack had left; which growth the reference refuses cannot be told`,
+      );
+    }
+    if (!this.limiter.growInstanceMemory(this.accountedMemoryBytes, Math.max(bytes, this.accountedMemoryBytes))) {
       throw new Error(`memory of ${this.module.codeCid.toString()} grew past the call stack limit: limiter out of sync`);
     }
-    this.accountedMemoryBytes = bytes;
+    if (!this.limiter.growInstanceTable(this.accountedTableElements, Math.max(elements, this.accountedTableElements))) {
+      throw new Error(`table of ${this.module.codeCid.toString()} grew past the call stack limit: limiter out of sync`);
+    }
+    this.accountedMemoryBytes = Math.max(bytes, this.accountedMemoryBytes);
+    this.accountedTableElements = Math.max(elements, this.accountedTableElements);
   }
 
   /** The execution gas accrued since the global was last set, without charging it. */

@@ -6,8 +6,8 @@
 // - everything allocated by the instances of one call stack (memories, plus 8 bytes per table
 //   element) may not exceed MAX_CALL_STACK_MEMORY_BYTES. A call frame's allocations are
 //   released when the frame returns (`withStackFrame`).
-// A growth that would break a bound is refused (memory.grow returns -1); an instantiation whose
-// minimum memory or table does not fit fails.
+// A growth that would break a bound is refused (memory.grow and table.grow return -1); an
+// instantiation whose minimum memory or table does not fit fails.
 
 /** Bytes in one WASM page. */
 export const WASM_PAGE_BYTES = 65536;

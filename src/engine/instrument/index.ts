@@ -8,7 +8,7 @@ import { WasmValidationError } from '../wasm/errors.js';
 import { WASM_FEATURES_V2, WASM_FEATURES_V4, validateFeatures, type WasmFeatures } from '../wasm/features.js';
 import { indexSpaces } from '../wasm/types.js';
 import { GAS_COUNTER_NAME, injectGasMetering } from './gas-metering.js';
-import { exportGlobal, importOwnMemory, type ImportName } from './host-linkage.js';
+import { exportGlobal, importOwnMemory, importOwnTable, type ImportName } from './host-linkage.js';
 import { costTable, type WasmGasPrices } from './prices.js';
 import { injectStackLimiter, type InstrumenterVersion } from './stack-limiter.js';
 
@@ -21,14 +21,14 @@ export { StackHeightAnalyzer, CallSites } from './stack-height.js';
 export { WASM_PRICES_V2, WASM_PRICES_V3, WASM_PRICES_V4, constantCostRules, costTable } from './prices.js';
 export type { WasmGasPrices, WasmRuleSet, CostTable } from './prices.js';
 export { NAN_RESULT } from './nan.js';
-export { exportGlobal, importOwnMemory } from './host-linkage.js';
+export { exportGlobal, importOwnMemory, importOwnTable } from './host-linkage.js';
 export type { ImportName } from './host-linkage.js';
 
 /**
  * Version of what instrumentModule writes: bumped whenever its output for the same input and
- * options could change, so caches of instrumented bytes can key on it.
+ * options could change, so caches of instrumented bytes can key on it. 2: `importTable`.
  */
-export const INSTRUMENTATION_VERSION = 1;
+export const INSTRUMENTATION_VERSION = 2;
 
 /** Module the gas counter global is imported from. */
 export const GAS_COUNTER_MODULE = 'gas';
@@ -58,6 +58,11 @@ export interface InstrumentOptions {
    */
   readonly importMemory?: ImportName;
   /**
+   * Move the module's own table into an import from here (appended after the memory import),
+   * so the host creates the table and chooses its maximum. Default: leave it defined.
+   */
+  readonly importTable?: ImportName;
+  /**
    * Export the stack limiter's height global under this name, so the host can tell a trap of
    * the limiter from the module's own. Default: not exported.
    */
@@ -80,6 +85,7 @@ export function instrumentModule(wasm: Uint8Array, options: InstrumentOptions): 
     canonicalizeNaN: options.canonicalizeNaN ?? true,
   });
   if (options.importMemory) out = importOwnMemory(out, options.importMemory);
+  if (options.importTable) out = importOwnTable(out, options.importTable);
   if (options.exportStackHeight !== undefined) {
     // The limiter appends its global after the defined ones, and later passes add imports
     // only (the gas counter is a global import): its index is counted from the imports'.
