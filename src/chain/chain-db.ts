@@ -1,12 +1,14 @@
 // A local chain kept on disk: the blocks in an LMDB environment (DIR/blocks) and a small
-// metadata record (DIR/tsfvm-chain.json) naming the head. Blocks are committed before the
-// record is replaced (write to a temporary file, then rename), so a crash leaves either the old
-// head or the new one, each with all its blocks.
+// metadata record (DIR/tsfvm-chain.json) naming the head. Every LMDB commit is flushed to disk
+// before it returns (src/ipld/lmdb-blockstore.ts), so the blocks a record names are durable
+// before the record is written; the record replaces the old one by a synced temporary file, a
+// rename and a synced directory. A crash or a power loss therefore leaves either the old head or
+// the new one, each with all its blocks.
 //
 // Opening refuses, without changing anything, a directory that is not such a database: files
 // but no record (foreign), a record that is unreadable or of another format or version, a head
 // whose state root is not in the store, a store LMDB cannot open.
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { CID } from 'multiformats/cid';
 import { LmdbBlockstore } from '../ipld/lmdb-blockstore.js';
@@ -187,19 +189,28 @@ export class ChainDb {
     return new ChainDb(dir, store, meta, false);
   }
 
-  /** Replaces the metadata record (after the blocks it names are committed). */
+  /**
+   * Replaces the metadata record. Call it after the blocks it names are written: they are on
+   * disk by then (LMDB commits are synced), and the record reaches the disk before this returns.
+   */
   writeMeta(meta: ChainMeta): void {
     if (!this.blockstore.has(meta.head.stateRoot)) {
       throw new ChainDbError(`refusing to record head ${meta.head.stateRoot.toString()}: it is not in the block store`);
     }
+    // The store's own directory entry (data.mdb) must survive too, the first time above all.
+    syncDirectory(path.join(this.dir, CHAIN_BLOCKS_DIR));
     const tmp = `${this.metaFile}.${process.pid}.tmp`;
     try {
-      writeFileSync(tmp, `${JSON.stringify(metaToJson(meta), null, 2)}\n`);
+      writeFileSynced(tmp, `${JSON.stringify(metaToJson(meta), null, 2)}\n`);
       renameSync(tmp, this.metaFile);
     } catch (err) {
       rmSync(tmp, { force: true });
       throw err;
     }
+    // The rename is durable once the directory is; a directory this open created needs its
+    // own entry in the parent as well.
+    syncDirectory(this.dir);
+    if (this.createdDir) syncDirectory(path.dirname(path.resolve(this.dir)));
   }
 
   close(): Promise<void> {
@@ -250,6 +261,39 @@ export function lmdbDataFileProblem(file: string): string | undefined {
   if (size < 2 * pageSize) return `is ${size} bytes: shorter than its two meta pages`;
   if (bytes.readUInt32LE(pageSize + LMDB_MAGIC_OFFSET) !== LMDB_MAGIC) return 'has a damaged second meta page';
   return undefined;
+}
+
+/** Writes `text` to `file` (created or truncated) and flushes it to disk before returning. */
+function writeFileSynced(file: string, text: string): void {
+  const fd = openSync(file, 'w');
+  try {
+    const bytes = Buffer.from(text, 'utf8');
+    let done = 0;
+    while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Flushes a directory's entries (created and renamed files) to disk. */
+function syncDirectory(dir: string): void {
+  let fd: number;
+  try {
+    fd = openSync(dir, 'r');
+  } catch (err) {
+    // Some platforms (Windows) cannot open a directory; their file systems need no such sync.
+    if ((err as NodeJS.ErrnoException).code === 'EISDIR' || (err as NodeJS.ErrnoException).code === 'EPERM') return;
+    throw err;
+  }
+  try {
+    fsyncSync(fd);
+  } catch (err) {
+    // A file system that cannot sync directories (some network ones) gives EINVAL: nothing to do.
+    if ((err as NodeJS.ErrnoException).code !== 'EINVAL') throw err;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function openLmdb(dir: string): LmdbBlockstore {

@@ -5,6 +5,14 @@
 // (a valid signature by the sender's key), their gas is estimated the way Lotus does it when
 // not given (run once with the block gas limit, then 1.25 × the gas used), and their nonce is
 // the sender's current sequence.
+//
+// Stack: every nested send nests native frames, so an execution may need far more stack than
+// the ~1 MiB of Node's main thread (up to EXECUTION_STACK_MB for 1024 calls with full WASM
+// stacks). Run a LocalChain on a thread with that much: the tsfvm CLI runs every command on one
+// (src/cli/launch.ts); a program can use runOnLargeStack / runProgramOnLargeStack
+// (src/executor/large-stack.ts), and `requireLargeStack` makes the constructor check. On a
+// smaller stack a message that nests deeply fails with HostFaultError instead of its receipt:
+// the block is not applied, the head does not move, and the chain stays usable.
 import { CID } from 'multiformats/cid';
 import type { Blockstore } from '../ipld/blockstore.js';
 import { encodeSignedMessage, signedMessageCid, type Message, type SignedMessage } from '../primitives/message.js';
@@ -19,6 +27,7 @@ import { Machine } from '../machine/machine.js';
 import { StaticExterns } from '../machine/externs.js';
 import { Executor, type ApplyRet } from '../executor/executor.js';
 import { installActorCode, type InstalledActorCode } from '../actors/install.js';
+import { EXECUTION_STACK_MB, hasLargeStack, threadStackSizeMb } from '../executor/large-stack.js';
 import { DEFAULT_KEY_SEED, type SecpKey, verifyMessageSignature } from './keys.js';
 
 /** The network version a local chain runs at unless told otherwise (ref-fvm 4.x semantics). */
@@ -57,6 +66,11 @@ export interface LocalChainOptions {
   readonly keySeed?: string;
   /** Route actors' debug::log output here (enables actor debugging). */
   readonly debugLog?: (actorId: bigint, message: string) => void;
+  /**
+   * Refuse to be built on a thread whose stack cannot hold the deepest execution (see the
+   * module comment), rather than fail with a host fault on the first deeply nested message.
+   */
+  readonly requireLargeStack?: boolean;
 }
 
 export interface MessageRequest {
@@ -99,6 +113,12 @@ export class LocalChain {
     this.baseFee = options.baseFee ?? DEFAULT_BASE_FEE;
     this.keySeed = options.keySeed ?? DEFAULT_KEY_SEED;
     this.debugLog = options.debugLog;
+    if (options.requireLargeStack === true && !hasLargeStack(EXECUTION_STACK_MB)) {
+      const mb = threadStackSizeMb();
+      throw new LocalChainError(
+        `this thread's stack (${mb === undefined ? "the main thread's, about 1" : mb} MiB) cannot hold the deepest execution (${EXECUTION_STACK_MB} MiB): run the chain on a large-stack worker (see runOnLargeStack)`,
+      );
+    }
     if (options.head.epoch < 0n) throw new LocalChainError(`the head epoch must not be negative, got ${options.head.epoch}`);
     if (!this.blockstore.has(options.head.stateRoot)) {
       throw new LocalChainError(`the blockstore does not have the state root ${options.head.stateRoot.toString()}`);

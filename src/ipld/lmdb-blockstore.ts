@@ -1,5 +1,13 @@
 // Persistent blockstore on LMDB: copy-on-write transactions mean a crash mid-write leaves the
 // last committed state intact, and reads are synchronous memory-mapped lookups.
+//
+// Writes are durable when put/putMany return: the environment is opened without lmdb-js's
+// `overlappingSync` (its default except on Windows), so every commit is LMDB's plain one: data
+// pages flushed, then the meta page written through a synchronous descriptor, before it
+// returns. With overlappingSync lmdb-js only promises that a commit is visible when it returns
+// (its async `flushed` promise tells when it is on disk), and after a power loss the store may
+// reopen at an older transaction, so a chain record (src/chain/chain-db.ts) naming a newer head
+// would point at lost blocks. Measured cost: the same fdatasync count per commit.
 import { open, type RootDatabase } from 'lmdb';
 import type { CID } from 'multiformats/cid';
 import type { BatchBlockstore, Block } from './buffered-blockstore.js';
@@ -23,6 +31,7 @@ export class LmdbBlockstore implements BatchBlockstore {
       path,
       encoding: 'binary',
       keyEncoding: 'binary',
+      overlappingSync: false,
       ...(options.mapSize !== undefined ? { mapSize: options.mapSize } : {}),
     });
     return new LmdbBlockstore(path, db);
@@ -39,7 +48,7 @@ export class LmdbBlockstore implements BatchBlockstore {
     return buf === undefined ? undefined : new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
   }
 
-  /** Durable once it returns: one committed transaction per call. Prefer putMany for batches. */
+  /** Durable once it returns: one synced transaction per call. Prefer putMany for batches. */
   put(cid: CID, bytes: Uint8Array): void {
     this.live().putSync(cid.bytes, bytes);
   }
@@ -48,7 +57,7 @@ export class LmdbBlockstore implements BatchBlockstore {
     return this.live().doesExist(cid.bytes);
   }
 
-  /** Writes all blocks in one transaction: if anything throws midway, none is written. */
+  /** Writes all blocks in one synced transaction: if anything throws midway, none is written. */
   putMany(blocks: Iterable<Block>): void {
     const db = this.live();
     db.transactionSync(() => {
