@@ -11,12 +11,16 @@
 // - an actor that aborts returns no data; a missing return block is SYS_MISSING_RETURN;
 // - any failure to instantiate actor code is fatal; there is no memory limiter.
 import type { CID } from 'multiformats/cid';
-import { Address, Protocol } from '../primitives/address.js';
+import { Address, AddressError, Protocol } from '../primitives/address.js';
 import { newEmptyActor } from '../primitives/actor.js';
 import { ErrorNumber } from '../primitives/errnum.js';
 import { ExitCode } from '../primitives/exitcode.js';
 import { METHOD_CONSTRUCTOR, METHOD_SEND } from '../primitives/message.js';
-import { encodeCbor } from '../ipld/cbor.js';
+import { CborError, encodeCbor } from '../ipld/cbor.js';
+import { MissingBlockError } from '../ipld/blockstore.js';
+import { HamtError } from '../ipld/hamt-node.js';
+import { FieldError } from '../primitives/fields.js';
+import { StateTreeError } from '../state/state-tree.js';
 import { gasRoundUp } from '../gas/gas.js';
 import { GasTracker } from '../gas/tracker.js';
 import { EngineError } from '../engine/engine.js';
@@ -161,7 +165,9 @@ export class CallManagerV2 extends CallManagerBase {
     try {
       id = stateTree.registerNewAddress(addr);
     } catch (err) {
-      throw new FatalError(`failed to register new address ${addr.toString()}: ${(err as Error).message}`, { cause: err });
+      // Inconsistent init actor state is fatal for the message; a broken host propagates.
+      if (!isStateError(err)) throw err;
+      throw new FatalError(`failed to register new address ${addr.toString()}: ${err.message}`, { cause: err });
     }
     stateTree.setActor(id, newEmptyActor(this.machine.manifest.account, null));
     // The constructor takes the key address; its exit code is not looked at.
@@ -280,4 +286,16 @@ function gasLimitMilligas(gasLimit: bigint): bigint {
   if (gasLimit < 0n) throw new RangeError(`gas limit ${gasLimit} is negative`);
   const m = gasLimit * 1000n;
   return m > I64_MAX ? I64_MAX : m;
+}
+
+/** Errors that say the state read is not what it must be (as opposed to a bug or a failing host). */
+function isStateError(err: unknown): err is Error {
+  return (
+    err instanceof StateTreeError ||
+    err instanceof HamtError ||
+    err instanceof MissingBlockError ||
+    err instanceof CborError ||
+    err instanceof FieldError ||
+    err instanceof AddressError
+  );
 }

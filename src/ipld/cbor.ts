@@ -233,3 +233,213 @@ export function cidOf(bytes: Uint8Array, codec: number = DAG_CBOR): CID {
   const digest = new Digest(BLAKE2B_256, 32, copy.subarray(digestStart), copy.subarray(mhStart));
   return new CID(1, codec, digest, copy);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Typed reading: for structures of a known schema that come from untrusted bytes (an actor's
+// syscall arguments). A generic decode would build the whole value tree (tens of bytes of heap
+// per input byte) before anything could say it has the wrong shape; this reader checks each
+// header against what the schema expects next and fails there, and never believes a length
+// the remaining input cannot hold. It accepts exactly the strict DAG-CBOR `decodeCbor` accepts
+// for the item kinds it knows, and builds the same values (integers as numbers when safe,
+// bigints beyond; byte strings as copies; CIDs through the same path).
+
+const MAJOR_NAMES = [
+  'an unsigned integer',
+  'a negative integer',
+  'a byte string',
+  'a text string',
+  'an array',
+  'a map',
+  'a tag',
+  'a float or simple value',
+] as const;
+const MAJOR_UINT = 0;
+const MAJOR_NEGINT = 1;
+const MAJOR_BYTES = 2;
+const MAJOR_TEXT = 3;
+const MAJOR_ARRAY = 4;
+const MAJOR_TAG = 6;
+const CID_TAG = 42;
+const TWO_POW_32 = 0x1_0000_0000;
+const I64_MAX_BIG = (1n << 63n) - 1n;
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** Whether `err` is the JS engine running out of stack (a host condition, never bad input). */
+export function isStackExhaustion(err: unknown): boolean {
+  return err instanceof RangeError && /call stack/i.test(err.message);
+}
+
+/**
+ * Reads one strict DAG-CBOR item after another, each checked against the kind the caller asks
+ * for. Every failure is a CborError naming the object and the path of the item.
+ */
+export class CborReader {
+  private pos = 0;
+  /** The argument of the last header (a bigint only beyond 2^53 - 1). */
+  private arg: number | bigint = 0;
+
+  private readonly bytes: Uint8Array;
+
+  constructor(
+    bytes: Uint8Array,
+    private readonly what: string,
+  ) {
+    // A plain view, so that copies are plain Uint8Arrays too (not Buffers), as the decoder's are.
+    this.bytes = Object.getPrototypeOf(bytes) === Uint8Array.prototype ? bytes : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  /** Bytes not read yet. */
+  get remaining(): number {
+    return this.bytes.length - this.pos;
+  }
+
+  fail(path: string, message: string): never {
+    throw new CborError(this.what, new Error(`${path}: ${message}`));
+  }
+
+  /** Reads a header that must be of major type `major`; leaves its argument in `this.arg`. */
+  private header(major: number, path: string, expected: string): void {
+    const b = this.bytes;
+    if (this.pos >= b.length) this.fail(path, `expected ${expected}, found the end of the input`);
+    const initial = b[this.pos]!;
+    const found = initial >> 5;
+    if (found !== major) this.fail(path, `expected ${expected}, found ${MAJOR_NAMES[found]}`);
+    const info = initial & 0x1f;
+    const p = this.pos + 1;
+    let size: number;
+    if (info < 24) {
+      this.arg = info;
+      size = 0;
+    } else if (info === 24) {
+      size = 1;
+      this.need(p, size, path);
+      this.arg = b[p]!;
+      if (this.arg < 24) this.nonMinimal(path);
+    } else if (info === 25) {
+      size = 2;
+      this.need(p, size, path);
+      this.arg = (b[p]! << 8) | b[p + 1]!;
+      if (this.arg < 0x100) this.nonMinimal(path);
+    } else if (info === 26) {
+      size = 4;
+      this.need(p, size, path);
+      this.arg = b[p]! * 0x100_0000 + ((b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!);
+      if (this.arg < 0x1_0000) this.nonMinimal(path);
+    } else if (info === 27) {
+      size = 8;
+      this.need(p, size, path);
+      const hi = b[p]! * 0x100_0000 + ((b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!);
+      const lo = b[p + 4]! * 0x100_0000 + ((b[p + 5]! << 16) | (b[p + 6]! << 8) | b[p + 7]!);
+      if (hi === 0) this.nonMinimal(path);
+      this.arg = hi <= 0x1f_ffff ? hi * TWO_POW_32 + lo : (BigInt(hi) << 32n) | BigInt(lo);
+    } else {
+      this.fail(path, `unsupported additional information ${info} (indefinite lengths are not DAG-CBOR)`);
+    }
+    this.pos = p + size;
+  }
+
+  private need(at: number, n: number, path: string): void {
+    if (this.bytes.length - at < n) this.fail(path, 'unexpected end of input in a header');
+  }
+
+  private nonMinimal(path: string): never {
+    this.fail(path, 'integer encoded in more bytes than necessary');
+  }
+
+  /** A length argument that the remaining input can hold (`unit` bytes per element at least). */
+  private boundedLength(path: string, unit: number): number {
+    const n = this.arg;
+    if (typeof n === 'bigint' || n * unit > this.remaining) {
+      this.fail(path, `length ${n} exceeds the ${this.remaining} bytes of input left`);
+    }
+    return n;
+  }
+
+  /** An unsigned integer (u64), as a number when safe. */
+  uint(path: string): number | bigint {
+    this.header(MAJOR_UINT, path, 'an unsigned integer');
+    return this.arg;
+  }
+
+  /** A signed integer in the i64 range, as a number when safe. */
+  int64(path: string): number | bigint {
+    const b = this.bytes;
+    const major = this.pos < b.length ? b[this.pos]! >> 5 : -1;
+    if (major === MAJOR_NEGINT) {
+      this.header(MAJOR_NEGINT, path, 'an integer');
+      const n = this.arg;
+      if (typeof n === 'number') {
+        const v = -1 - n;
+        return v >= Number.MIN_SAFE_INTEGER ? v : -1n - BigInt(n);
+      }
+      if (n > I64_MAX_BIG) this.fail(path, 'integer out of the i64 range');
+      return -1n - n;
+    }
+    this.header(MAJOR_UINT, path, 'an integer');
+    if (typeof this.arg === 'bigint' && this.arg > I64_MAX_BIG) this.fail(path, 'integer out of the i64 range');
+    return this.arg;
+  }
+
+  /** A byte string (a copy: the input may be memory that changes later). */
+  bytesItem(path: string): Uint8Array {
+    this.header(MAJOR_BYTES, path, 'a byte string');
+    const n = this.boundedLength(path, 1);
+    const out = this.bytes.slice(this.pos, this.pos + n);
+    this.pos += n;
+    return out;
+  }
+
+  /** A text string, which must be valid UTF-8. */
+  text(path: string): string {
+    this.header(MAJOR_TEXT, path, 'a text string');
+    const n = this.boundedLength(path, 1);
+    const raw = this.bytes.subarray(this.pos, this.pos + n);
+    this.pos += n;
+    try {
+      return strictUtf8.decode(raw);
+    } catch (err) {
+      if (err instanceof TypeError) this.fail(path, 'invalid UTF-8');
+      throw err;
+    }
+  }
+
+  /** The header of an array; returns its length (each element needs at least one byte). */
+  arrayLength(path: string): number {
+    this.header(MAJOR_ARRAY, path, 'an array');
+    return this.boundedLength(path, 1);
+  }
+
+  /** The header of an array that must have exactly `n` elements. */
+  tuple(n: number, path: string): void {
+    const len = this.arrayLength(path);
+    if (len !== n) this.fail(path, `expected an array of ${n} elements, found ${len}`);
+  }
+
+  /** A list whose elements `item` reads; the length is bounded by the input before any is read. */
+  list<T>(path: string, item: (index: number) => T): T[] {
+    const len = this.arrayLength(path);
+    const out: T[] = [];
+    for (let i = 0; i < len; i++) out.push(item(i));
+    return out;
+  }
+
+  /** A CID: tag 42 over a byte string holding 0x00 and the binary CID. */
+  cid(path: string): CID {
+    this.header(MAJOR_TAG, path, 'a CID (tag 42)');
+    if (this.arg !== CID_TAG) this.fail(path, `unexpected tag ${this.arg}`);
+    const raw = this.bytesItem(path);
+    if (raw[0] !== 0) this.fail(path, 'invalid CID for CBOR tag 42; expected leading 0x00');
+    try {
+      return decodeCidBytes(raw.subarray(1));
+    } catch (err) {
+      // The CID parser's errors are about these (bounded) bytes, except a host out of stack.
+      if (isStackExhaustion(err)) throw err;
+      return this.fail(path, `invalid CID: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
+  /** Fails unless every byte has been read. */
+  end(): void {
+    if (this.pos !== this.bytes.length) this.fail('<end>', `${this.remaining} trailing bytes after the item`);
+  }
+}

@@ -9,6 +9,9 @@
 // fault: it propagates out of the executor and is never turned into a receipt.
 import { ErrorNumber, describeErrorNumber, errorNumberName } from '../primitives/errnum.js';
 import { OutOfGasError } from '../gas/tracker.js';
+import { CborError } from '../ipld/cbor.js';
+import { AddressError } from '../primitives/address.js';
+import { FieldError } from '../primitives/fields.js';
 
 export { OutOfGasError };
 
@@ -47,28 +50,34 @@ export function isOutOfGas(err: unknown): err is OutOfGasError {
   return err instanceof OutOfGasError;
 }
 
+/** Error classes that describe bad input (undecodable or ill-shaped data, invalid addresses). */
+export const INPUT_ERRORS: ReadonlyArray<abstract new (...args: never[]) => Error> = [CborError, FieldError, AddressError];
+
+function isInputError(err: unknown, classes: ReadonlyArray<abstract new (...args: never[]) => Error>): err is Error {
+  return classes.some((c) => err instanceof c);
+}
+
 /**
- * Runs `f` and turns any exception other than our own classes into a SyscallError with
- * `errno` (the reference's `or_error`), e.g. for decoding actor-supplied bytes.
+ * Runs `f` and turns an input error (one of `classes`) into a SyscallError with `errno` (the
+ * reference's `or_error`), e.g. for decoding actor-supplied bytes. Anything else (our own
+ * classes, a bug, a host failure) propagates unchanged.
  */
-export function orError<T>(errno: ErrorNumber, context: string, f: () => T): T {
+export function orError<T>(errno: ErrorNumber, context: string, f: () => T, classes = INPUT_ERRORS): T {
   try {
     return f();
   } catch (err) {
-    if (err instanceof SyscallError || err instanceof FatalError || err instanceof OutOfGasError) throw err;
-    const msg = err instanceof Error ? err.message : String(err);
-    throw new SyscallError(errno, `${context}: ${msg}`);
+    if (!isInputError(err, classes)) throw err;
+    throw new SyscallError(errno, `${context}: ${err.message}`);
   }
 }
 
-/** Like orError, but any failure is fatal (the reference's `or_fatal`). */
-export function orFatal<T>(context: string, f: () => T): T {
+/** Like orError, but an input error is fatal (the reference's `or_fatal`). */
+export function orFatal<T>(context: string, f: () => T, classes = INPUT_ERRORS): T {
   try {
     return f();
   } catch (err) {
-    if (err instanceof FatalError || err instanceof OutOfGasError) throw err;
-    const msg = err instanceof Error ? err.message : String(err);
-    throw new FatalError(`${context}: ${msg}`, { cause: err });
+    if (!isInputError(err, classes)) throw err;
+    throw new FatalError(`${context}: ${err.message}`, { cause: err });
   }
 }
 

@@ -74,7 +74,9 @@ export function buildEventEntries(
   // All keys are validated at once, as one string.
   try {
     new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(keys);
-  } catch {
+  } catch (err) {
+    // A fatal decoder reports invalid input as a TypeError; anything else is the host's.
+    if (!(err instanceof TypeError)) throw err;
     throw illegal('invalid event key: invalid utf-8');
   }
   const decoder = new TextDecoder('utf-8', { ignoreBOM: true });

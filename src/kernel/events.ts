@@ -3,7 +3,7 @@
 import type { CID } from 'multiformats/cid';
 import { Amt } from '../ipld/amt.js';
 import { MemoryBlockstore } from '../ipld/blockstore.js';
-import { decodeCbor } from '../ipld/cbor.js';
+import { CborError, CborReader } from '../ipld/cbor.js';
 import { ErrorNumber } from '../primitives/errnum.js';
 import { SyscallError } from './errors.js';
 import { IPLD_RAW } from './blocks.js';
@@ -33,28 +33,33 @@ function illegal(msg: string): SyscallError {
   return new SyscallError(ErrorNumber.IllegalArgument, msg);
 }
 
-function u64(v: unknown, what: string): bigint {
-  if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return BigInt(v);
-  if (typeof v === 'bigint' && v >= 0n && v <= 0xffff_ffff_ffff_ffffn) return v;
-  throw illegal(`event ${what} is not a u64`);
+/** A u64 item as a bigint. */
+function u64(r: CborReader, path: string): bigint {
+  const v = r.uint(path);
+  return typeof v === 'bigint' ? v : BigInt(v);
 }
 
-/** Decodes an ActorEvent (a CBOR list of [flags, key, codec, value] entries). IllegalArgument on bad input. */
+/**
+ * Decodes an ActorEvent (a CBOR list of [flags, key, codec, value] entries), checking each item
+ * as it is read: malformed or wrongly shaped input is IllegalArgument at its first bad item.
+ */
 export function decodeActorEvent(raw: Uint8Array): EventEntry[] {
-  let value: unknown;
+  const r = new CborReader(raw, 'actor event');
   try {
-    value = decodeCbor<unknown>(raw, 'actor event');
+    const entries = r.list('entries', (i): EventEntry => {
+      r.tuple(4, `entries[${i}]`);
+      const flags = u64(r, `entries[${i}].flags`);
+      const key = r.text(`entries[${i}].key`);
+      const codec = u64(r, `entries[${i}].codec`);
+      const value = r.bytesItem(`entries[${i}].value`);
+      return { flags, key, codec, value };
+    });
+    r.end();
+    return entries;
   } catch (err) {
-    throw illegal((err as Error).message);
+    if (err instanceof CborError) throw illegal(err.message);
+    throw err;
   }
-  if (!Array.isArray(value)) throw illegal('actor event is not a list of entries');
-  return value.map((e: unknown): EventEntry => {
-    if (!Array.isArray(e) || e.length !== 4) throw illegal('event entry is not a [flags, key, codec, value] tuple');
-    const [flags, key, codec, val] = e as [unknown, unknown, unknown, unknown];
-    if (typeof key !== 'string') throw illegal('event entry key is not a string');
-    if (!(val instanceof Uint8Array)) throw illegal('event entry value is not a byte string');
-    return { flags: u64(flags, 'flags'), key, codec: u64(codec, 'codec'), value: val };
-  });
 }
 
 /** The nv18–nv20 semantic checks: entry count, key length, raw codec, total value size. */

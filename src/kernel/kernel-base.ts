@@ -3,12 +3,12 @@
 // proof and fault verification, public-key recovery and debugging. Where a generation's
 // reference behaves differently the subclass says so (by overriding, or by keeping its own
 // method); the prices come from the call manager's price list, which is per network version.
-import { CID } from 'multiformats/cid';
-import { create as createDigest } from 'multiformats/hashes/digest';
-import { blake2b } from '@noble/hashes/blake2.js';
+import type { CID } from 'multiformats/cid';
+import { blake2b } from '../crypto/blake2b.js';
+import { cidOf } from '../ipld/cbor.js';
 import type { Machine } from '../machine/machine.js';
 import type { MachineContext } from '../machine/context.js';
-import type { ConsensusFault } from '../machine/externs.js';
+import { type ConsensusFault, type Externs, ExternsError } from '../machine/externs.js';
 import type { Address } from '../primitives/address.js';
 import { ErrorNumber } from '../primitives/errnum.js';
 import type { GasCharge } from '../gas/charge.js';
@@ -81,7 +81,8 @@ export abstract class KernelBase<CM extends KernelCallManager> {
     try {
       blockId = this.blocks.put(value);
     } catch (err) {
-      throw new FatalError(`failed to store a valid return value: ${(err as Error).message}`, { cause: err });
+      if (!(err instanceof SyscallError)) throw err;
+      throw new FatalError(`failed to store a valid return value: ${err.message}`, { cause: err });
     }
     return { blockId, blockStat: value.stat(), exitCode };
   }
@@ -123,8 +124,7 @@ export abstract class KernelBase<CM extends KernelCallManager> {
     }
     const block = this.blocks.get(id);
     this.charge(this.priceList.onBlockLink(BLAKE2B_256, block.size));
-    const digest = blake2b(block.data, { dkLen: 32 });
-    const cid = CID.createV1(Number(block.codec), createDigest(BLAKE2B_256, digest));
+    const cid = cidOf(block.data, Number(block.codec));
     this.callManager.machine.blockstore.put(cid, block.data);
     return cid;
   }
@@ -168,13 +168,17 @@ export abstract class KernelBase<CM extends KernelCallManager> {
     return drawRandomness(base, personalization, round, entropy);
   }
 
-  /** The extern's 32 bytes; its failure is the actor's IllegalArgument, a wrong length is fatal. */
+  /**
+   * The extern's 32 bytes; its refusal (an ExternsError) is the actor's IllegalArgument, a
+   * wrong length is fatal, and anything else it throws is a host fault.
+   */
   protected externRandomness(f: () => Uint8Array): Uint8Array {
     let digest: Uint8Array;
     try {
       digest = f();
     } catch (err) {
-      throw new SyscallError(ErrorNumber.IllegalArgument, `randomness extern failed: ${(err as Error).message}`);
+      if (!(err instanceof ExternsError)) throw err;
+      throw new SyscallError(ErrorNumber.IllegalArgument, `randomness extern failed: ${err.message}`);
     }
     if (digest.length !== 32) {
       throw new FatalError(`randomness extern returned ${digest.length} bytes, expected 32`);
@@ -230,12 +234,13 @@ export abstract class KernelBase<CM extends KernelCallManager> {
     return this.proofCall('verifying replica update', () => this.callManager.machine.externs.verifyReplicaUpdate(info));
   }
 
-  /** A proof the extern cannot check is the actor's IllegalArgument. */
+  /** A proof the extern refuses to check (ExternsError) is the actor's IllegalArgument. */
   protected proofCall(what: string, f: () => boolean): boolean {
     try {
       return f();
     } catch (err) {
-      throw new SyscallError(ErrorNumber.IllegalArgument, `${what}: ${(err as Error).message}`);
+      if (!isExternRefusal(err)) throw err;
+      throw new SyscallError(ErrorNumber.IllegalArgument, `${what}: ${err.message}`);
     }
   }
 
@@ -245,7 +250,8 @@ export abstract class KernelBase<CM extends KernelCallManager> {
     try {
       return this.callManager.machine.externs.verifyConsensusFault(h1, h2, extra);
     } catch (err) {
-      throw new SyscallError(ErrorNumber.IllegalArgument, (err as Error).message);
+      if (!isExternRefusal(err)) throw err;
+      throw new SyscallError(ErrorNumber.IllegalArgument, err.message);
     }
   }
 
@@ -277,6 +283,24 @@ export abstract class KernelBase<CM extends KernelCallManager> {
   }
 }
 
+/**
+ * Whether an extern's exception is its answer about the input (malformed headers or proofs):
+ * an ExternsError, or a CryptoArgumentError from proof code. Anything else is a broken host.
+ */
+export function isExternRefusal(err: unknown): err is Error {
+  return err instanceof ExternsError || err instanceof CryptoArgumentError;
+}
+
+/** One seal of a batch: a seal the extern refuses to check counts as not verified. */
+export function verifySealOrFalse(externs: Externs, info: unknown): boolean {
+  try {
+    return externs.verifySeal(info) === true;
+  } catch (err) {
+    if (isExternRefusal(err)) return false;
+    throw err;
+  }
+}
+
 /** blake2b-256(personalization as BE i64 || base || round as BE i64 || entropy). */
 export function drawRandomness(base: Uint8Array, personalization: bigint, round: bigint, entropy: Uint8Array): Uint8Array {
   const buf = new Uint8Array(8 + base.length + 8 + entropy.length);
@@ -285,5 +309,5 @@ export function drawRandomness(base: Uint8Array, personalization: bigint, round:
   buf.set(base, 8);
   view.setBigInt64(8 + base.length, round);
   buf.set(entropy, 16 + base.length);
-  return blake2b(buf, { dkLen: 32 });
+  return blake2b(buf, 32);
 }

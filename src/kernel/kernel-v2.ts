@@ -7,16 +7,17 @@
 // KernelBase (kernel-base.ts).
 import type { CID } from 'multiformats/cid';
 import type { CallManagerV2 } from '../call/call-manager-v2.js';
-import { Address, Protocol, addressFromCbor } from '../primitives/address.js';
+import { Address, AddressError, Protocol, addressFromCbor } from '../primitives/address.js';
+import { FieldError, readTuple } from '../primitives/fields.js';
 import { newEmptyActor, type ActorState } from '../primitives/actor.js';
 import { ErrorNumber } from '../primitives/errnum.js';
-import { decodeCbor, encodeCbor } from '../ipld/cbor.js';
+import { CborError, decodeCbor, encodeCbor } from '../ipld/cbor.js';
 import { CryptoArgumentError } from '../crypto/errors.js';
 import { hashBy, isSupportedHash } from '../crypto/hash.js';
 import { verifySignature } from '../crypto/signature.js';
 import { Block, BlockRegistry, DAG_CBOR, type BlockId } from './blocks.js';
 import { FatalError, SyscallError } from './errors.js';
-import { KernelBase, type SendResult } from './kernel-base.js';
+import { KernelBase, type SendResult, verifySealOrFalse } from './kernel-base.js';
 
 /** i64 bounds of ref-fvm 2's signed gas. */
 const I64_MIN = -(1n << 63n);
@@ -137,8 +138,9 @@ export class KernelV2 extends KernelBase<CallManagerV2> {
     try {
       origin = this.resolveToKeyAddress(cm.origin, false);
     } catch (err) {
-      if (err instanceof FatalError) throw err;
-      throw new FatalError(`cannot resolve the message origin ${cm.origin.toString()} to a key address: ${(err as Error).message}`, { cause: err });
+      // The origin not being an account is the reference's fatal error; host faults propagate.
+      if (!(err instanceof SyscallError)) throw err;
+      throw new FatalError(`cannot resolve the message origin ${cm.origin.toString()} to a key address: ${err.message}`, { cause: err });
     }
     const key = encodeCbor(origin.toBytes());
     const buf = new Uint8Array(key.length + 16);
@@ -192,11 +194,12 @@ export class KernelV2 extends KernelBase<CallManagerV2> {
     if (state === undefined) throw new FatalError(`account actor state not found: ${actor.head.toString()}`);
     if (chargeGas) this.charge(this.priceList.onBlockOpen(state.length));
     try {
-      const fields = decodeCbor<unknown>(state, `account state ${actor.head.toString()}`);
-      if (!Array.isArray(fields) || fields.length !== 1) throw new Error('not a [address] tuple');
+      const fields = readTuple(decodeCbor<unknown>(state, `account state ${actor.head.toString()}`), [1], 'account state');
       return addressFromCbor(fields[0], 'account address');
     } catch (err) {
-      throw new FatalError(`failed to decode actor state as an account: ${(err as Error).message}`, { cause: err });
+      // Only a state that does not decode as an account is fatal here; host faults propagate.
+      if (!(err instanceof CborError || err instanceof FieldError || err instanceof AddressError)) throw err;
+      throw new FatalError(`failed to decode actor state as an account: ${err.message}`, { cause: err });
     }
   }
 
@@ -230,13 +233,7 @@ export class KernelV2 extends KernelBase<CallManagerV2> {
   /** Free at nv17 (the power actor paid when the batch was queued); failures are false. */
   batchVerifySeals(infos: readonly unknown[]): boolean[] {
     if (this.context.testKernel) return infos.map(() => true);
-    return infos.map((info) => {
-      try {
-        return this.callManager.machine.externs.verifySeal(info) === true;
-      } catch {
-        return false;
-      }
-    });
+    return infos.map((info) => verifySealOrFalse(this.callManager.machine.externs, info));
   }
 
   // ---- gas, debug ---------------------------------------------------------------------

@@ -13,12 +13,13 @@ import type { CID } from 'multiformats/cid';
 import type { CallManager } from '../call/call-manager.js';
 import { ErrorNumber } from '../primitives/errnum.js';
 import { CryptoArgumentError } from '../crypto/errors.js';
-import { verifyBlsAggregate } from '../crypto/signature.js';
+import { BLS_PUB_LEN, verifyBlsAggregate } from '../crypto/signature.js';
 import { BURNT_FUNDS_ACTOR_ID } from '../state/init-state.js';
 import { Block, type BlockId, type BlockStat } from './blocks.js';
 import { FatalError, OutOfGasError, SyscallError } from './errors.js';
 import { buildEventEntries } from './events-v4.js';
 import { Kernel } from './kernel.js';
+import { isExternRefusal } from './kernel-base.js';
 import { ALLOWED_CODECS, ReachableBlockRegistry, scanForReachableLinks } from './reachability.js';
 
 const I64_MIN = -(1n << 63n);
@@ -144,7 +145,8 @@ export class KernelV4 extends Kernel {
     try {
       return this.callManager.machine.externs.getTipsetCid(epoch);
     } catch (err) {
-      throw new FatalError(`tipset CID lookup failed: ${(err as Error).message}`, { cause: err });
+      if (!isExternRefusal(err)) throw err;
+      throw new FatalError(`tipset CID lookup failed: ${err.message}`, { cause: err });
     }
   }
 
@@ -172,26 +174,28 @@ export class KernelV4 extends Kernel {
   // ---- crypto -------------------------------------------------------------------------
 
   /**
-   * BLS aggregate signature over one plaintext per key. Malformed points verify as false;
-   * plaintext lengths that do not tile `plaintexts` are IllegalArgument (after charging).
+   * BLS aggregate signature over one plaintext per key. `publicKeys` holds the 48-byte keys
+   * back to back and `lengths` the plaintext lengths as little-endian u32s, as the actor wrote
+   * them: the price (by signer count and plaintext bytes) is charged before either is split up.
+   * Malformed points verify as false; plaintext lengths that do not tile `plaintexts` are
+   * IllegalArgument (after charging).
    */
-  verifyBlsAggregate(
-    signature: Uint8Array,
-    publicKeys: readonly Uint8Array[],
-    plaintexts: Uint8Array,
-    lengths: readonly number[],
-  ): boolean {
-    if (publicKeys.length !== lengths.length) {
+  verifyBlsAggregate(signature: Uint8Array, publicKeys: Uint8Array, plaintexts: Uint8Array, lengths: Uint8Array): boolean {
+    const numSigners = publicKeys.length / BLS_PUB_LEN;
+    if (!Number.isInteger(numSigners) || lengths.length !== numSigners * 4) {
       throw new SyscallError(ErrorNumber.IllegalArgument, 'unequal numbers of bls public keys and plaintexts');
     }
-    this.charge(this.priceList.onVerifyAggregateSignature(publicKeys.length, plaintexts.length));
+    this.charge(this.priceList.onVerifyAggregateSignature(numSigners, plaintexts.length));
+    const lens = new DataView(lengths.buffer, lengths.byteOffset, lengths.byteLength);
+    const keys: Uint8Array[] = [];
     const messages: Uint8Array[] = [];
     let offset = 0;
-    for (const len of lengths) {
-      const end = offset + len;
+    for (let i = 0; i < numSigners; i++) {
+      const end = offset + lens.getUint32(4 * i, true);
       if (end > plaintexts.length) {
         throw new SyscallError(ErrorNumber.IllegalArgument, 'bls signature plaintext out of bounds');
       }
+      keys.push(publicKeys.subarray(i * BLS_PUB_LEN, (i + 1) * BLS_PUB_LEN));
       messages.push(plaintexts.subarray(offset, end));
       offset = end;
     }
@@ -199,7 +203,7 @@ export class KernelV4 extends Kernel {
       throw new SyscallError(ErrorNumber.IllegalArgument, "plaintexts buffer length doesn't match");
     }
     try {
-      return verifyBlsAggregate(signature, publicKeys, messages);
+      return verifyBlsAggregate(signature, keys, messages);
     } catch (err) {
       if (err instanceof CryptoArgumentError) return false;
       throw err;
@@ -214,11 +218,7 @@ export class KernelV4 extends Kernel {
   /** The 4.x conformance kernel forwards PoSt verification to the proofs (here: the externs). */
   override verifyPost(info: unknown, firstProofType: number | undefined, challengedSectors: number): boolean {
     this.charge(this.priceList.onVerifyPost(firstProofType, challengedSectors));
-    try {
-      return this.callManager.machine.externs.verifyPost(info);
-    } catch (err) {
-      throw new SyscallError(ErrorNumber.IllegalArgument, `verifying post: ${(err as Error).message}`);
-    }
+    return this.proofCall('verifying post', () => this.callManager.machine.externs.verifyPost(info));
   }
 
   // ---- events -------------------------------------------------------------------------

@@ -14,7 +14,7 @@ import { INIT_ACTOR_ID } from '../state/init-state.js';
 import { Block, type BlockRegistry, type BlockId } from './blocks.js';
 import { FatalError, SyscallError } from './errors.js';
 import { decodeActorEvent, keyByteLength, validateActorEvent, MAX_EVENT_ENCODED_SIZE } from './events.js';
-import { KernelBase, type SendResult, drawRandomness } from './kernel-base.js';
+import { KernelBase, type SendResult, drawRandomness, isExternRefusal, verifySealOrFalse } from './kernel-base.js';
 
 export { type SendResult, drawRandomness };
 
@@ -155,12 +155,13 @@ export class Kernel extends KernelBase<CallManager> {
     return this.externCall('tipset CID lookup', () => this.callManager.machine.externs.getTipsetCid(epoch));
   }
 
-  /** Extern failures the reference treats as fatal (the node could not answer). */
+  /** Extern refusals the reference treats as fatal (the node could not answer); a broken host propagates. */
   private externCall<T>(what: string, f: () => T): T {
     try {
       return f();
     } catch (err) {
-      throw new FatalError(`${what} failed: ${(err as Error).message}`, { cause: err });
+      if (!isExternRefusal(err)) throw err;
+      throw new FatalError(`${what} failed: ${err.message}`, { cause: err });
     }
   }
 
@@ -248,13 +249,7 @@ export class Kernel extends KernelBase<CallManager> {
   batchVerifySeals(infos: readonly unknown[]): boolean[] {
     if (this.context.testKernel) return infos.map(() => true);
     for (let i = 0; i < infos.length; i++) this.charge(this.priceList.onVerifySeal());
-    return infos.map((info) => {
-      try {
-        return this.callManager.machine.externs.verifySeal(info) === true;
-      } catch {
-        return false;
-      }
-    });
+    return infos.map((info) => verifySealOrFalse(this.callManager.machine.externs, info));
   }
 
   // ---- events, gas, debug -------------------------------------------------------------

@@ -9,19 +9,13 @@ import type { ConsensusFault } from '../machine/externs.js';
 import type { PieceInfo } from '../crypto/piece.js';
 import type { BlockId, BlockStat } from '../kernel/blocks.js';
 import type { SendResult } from '../kernel/kernel-base.js';
+import { b, illegal, n } from './args.js';
 import {
-  b,
-  bytesField,
-  cidField,
-  i64Field,
-  illegal,
-  intField,
-  listField,
-  n,
-  proofCode,
-  tuple,
-  u64Field,
-} from './args.js';
+  readAggregateSealVerifyInfo,
+  readPieceInfos,
+  readReplicaUpdateInfo,
+  readWindowPoStVerifyInfo,
+} from './proof-infos.js';
 import {
   type ArgValue,
   type ParamKind,
@@ -196,35 +190,15 @@ export function commonSyscalls<K extends CommonSyscallKernel>(readAddress: Addre
       return encU32(len);
     }),
     verifyPost: def('crypto', 'verify_post', ['u32', 'u32'], 4, (ctx, a) => {
-      const info = ctx.memory.readCbor(n(a, 0), n(a, 1), 'window PoSt verify info');
-      const f = tuple(info, 4, 'WindowPoStVerifyInfo');
-      bytesField(f[0], 'randomness');
-      const proofs = listField(f[1], 'proofs').map((p, i) => tuple(p, 2, `proof ${i}`));
-      proofs.forEach((p, i) => {
-        i64Field(p[0], `proof ${i} type`);
-        bytesField(p[1], `proof ${i} bytes`);
-      });
-      const sectors = listField(f[2], 'challenged sectors');
-      sectors.forEach((s, i) => {
-        const t = tuple(s, 3, `sector info ${i}`);
-        i64Field(t[0], `sector ${i} proof`);
-        u64Field(t[1], `sector ${i} number`);
-        cidField(t[2], `sector ${i} sealed cid`);
-      });
-      u64Field(f[3], 'prover');
-      const first = proofs[0] === undefined ? undefined : proofCode(i64Field(proofs[0][0], 'proof 0 type'));
-      return encI32(ctx.kernel.verifyPost(info, first, sectors.length) ? 0 : -1);
+      const post = ctx.memory.readStruct(n(a, 0), n(a, 1), 'window PoSt verify info', readWindowPoStVerifyInfo);
+      return encI32(ctx.kernel.verifyPost(post.info, post.firstProofType, post.challengedSectors) ? 0 : -1);
     }),
     /** The generations know different seal proof types: codes above `maxProof` are invalid. */
     computeUnsealedSectorCid: (maxProof: bigint): SyscallDef<K> =>
       def('crypto', 'compute_unsealed_sector_cid', ['i64', 'u32', 'u32', 'u32', 'u32'], 4, (ctx, a) => {
         const proof = b(a, 0);
         if (proof < 0n || proof > maxProof) throw illegal(`invalid proof type ${proof}`);
-        const raw = listField(ctx.memory.readCbor(n(a, 1), n(a, 2), 'piece infos'), 'pieces');
-        const pieces = raw.map((p, i) => {
-          const f = tuple(p, 2, `piece ${i}`);
-          return { size: u64Field(f[0], `piece ${i} size`), cid: cidField(f[1], `piece ${i} cid`) };
-        });
+        const pieces = ctx.memory.readStruct(n(a, 1), n(a, 2), 'piece infos', readPieceInfos);
         ctx.memory.checkBounds(n(a, 3), n(a, 4));
         const cid = ctx.kernel.computeUnsealedSectorCid(Number(proof), pieces);
         return encU32(ctx.memory.writeCid(cid, n(a, 3), n(a, 4)));
@@ -242,27 +216,11 @@ export function commonSyscalls<K extends CommonSyscallKernel>(readAddress: Addre
       ]);
     }),
     verifyAggregateSeals: def('crypto', 'verify_aggregate_seals', ['u32', 'u32'], 4, (ctx, a) => {
-      const info = ctx.memory.readCbor(n(a, 0), n(a, 1), 'aggregate seal verify info');
-      const f = tuple(info, 5, 'AggregateSealVerifyProofAndInfos');
-      u64Field(f[0], 'miner');
-      const sealProof = proofCode(i64Field(f[1], 'seal proof'));
-      i64Field(f[2], 'aggregate proof');
-      bytesField(f[3], 'proof');
-      const infos = listField(f[4], 'infos');
-      return encI32(ctx.kernel.verifyAggregateSeals(info, sealProof, infos.length) ? 0 : -1);
+      const agg = ctx.memory.readStruct(n(a, 0), n(a, 1), 'aggregate seal verify info', readAggregateSealVerifyInfo);
+      return encI32(ctx.kernel.verifyAggregateSeals(agg.info, agg.sealProof, agg.count) ? 0 : -1);
     }),
     verifyReplicaUpdate: def('crypto', 'verify_replica_update', ['u32', 'u32'], 4, (ctx, a) => {
-      const info = ctx.memory.readCbor(n(a, 0), n(a, 1), 'replica update info');
-      const f = tuple(info, 5, 'ReplicaUpdateInfo');
-      i64Field(f[0], 'update proof type');
-      cidField(f[1], 'old sealed cid');
-      cidField(f[2], 'new sealed cid');
-      cidField(f[3], 'new unsealed cid');
-      // A plain Vec<u8> in the reference: a CBOR list of byte values, not a byte string.
-      listField(f[4], 'proof').forEach((v, i) => {
-        const x = intField(v, `proof[${i}]`);
-        if (x < 0n || x > 255n) throw illegal(`proof[${i}]: not a u8`);
-      });
+      const info = ctx.memory.readStruct(n(a, 0), n(a, 1), 'replica update info', readReplicaUpdateInfo);
       return encI32(ctx.kernel.verifyReplicaUpdate(info) ? 0 : -1);
     }),
 

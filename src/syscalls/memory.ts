@@ -2,10 +2,10 @@
 // to a syscall goes through here; a bad pointer is an IllegalArgument, never a host crash.
 import { CID } from 'multiformats/cid';
 import { create as createDigest } from 'multiformats/hashes/digest';
-import { Address } from '../primitives/address.js';
+import { Address, AddressError } from '../primitives/address.js';
 import { ErrorNumber } from '../primitives/errnum.js';
 import { SyscallError } from '../kernel/errors.js';
-import { decodeCbor } from '../ipld/cbor.js';
+import { CborError, CborReader } from '../ipld/cbor.js';
 
 /** Largest multihash digest the reference accepts in a CID. */
 const MAX_DIGEST_LEN = 64;
@@ -54,7 +54,10 @@ export class Memory {
     try {
       return parseCid(mem, offset);
     } catch (err) {
-      throw new SyscallError(ErrorNumber.IllegalArgument, `failed to parse cid: ${(err as Error).message}`);
+      if (err instanceof CidParseError) {
+        throw new SyscallError(ErrorNumber.IllegalArgument, `failed to parse cid: ${err.message}`);
+      }
+      throw err;
     }
   }
 
@@ -74,28 +77,46 @@ export class Memory {
     try {
       return Address.fromBytes(bytes);
     } catch (err) {
-      throw new SyscallError(ErrorNumber.IllegalArgument, (err as Error).message);
+      if (err instanceof AddressError) throw new SyscallError(ErrorNumber.IllegalArgument, err.message);
+      throw err;
     }
   }
 
   readUtf8(offset: number, len: number): string {
     const bytes = this.slice(offset, len);
     try {
-      return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-    } catch {
-      throw new SyscallError(ErrorNumber.IllegalArgument, 'invalid utf-8 string');
+      return strictUtf8.decode(bytes);
+    } catch (err) {
+      if (isInvalidUtf8(err)) throw new SyscallError(ErrorNumber.IllegalArgument, 'invalid utf-8 string');
+      throw err;
     }
   }
 
-  /** Decodes DAG-CBOR the actor wrote; any decoding failure is IllegalArgument. */
-  readCbor(offset: number, len: number, what: string): unknown {
-    const bytes = this.slice(offset, len);
+  /**
+   * Reads a DAG-CBOR structure the actor wrote, with `read` checking each item against the
+   * expected schema as it goes (see CborReader): the first item of the wrong kind, malformed
+   * CBOR or trailing bytes are IllegalArgument, before anything is built for the rest.
+   */
+  readStruct<T>(offset: number, len: number, what: string, read: (reader: CborReader) => T): T {
+    const reader = new CborReader(this.slice(offset, len), what);
     try {
-      return decodeCbor<unknown>(bytes, what);
+      const value = read(reader);
+      reader.end();
+      return value;
     } catch (err) {
-      throw new SyscallError(ErrorNumber.IllegalArgument, (err as Error).message);
+      if (err instanceof CborError) throw new SyscallError(ErrorNumber.IllegalArgument, err.message);
+      throw err;
     }
   }
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Whether `err` is a fatal TextDecoder's report of invalid input (a TypeError; Node adds a code). */
+export function isInvalidUtf8(err: unknown): boolean {
+  if (!(err instanceof TypeError)) return false;
+  const code = (err as { code?: unknown }).code;
+  return code === undefined || code === 'ERR_ENCODING_INVALID_ENCODED_DATA';
 }
 
 class CidParseError extends Error {}

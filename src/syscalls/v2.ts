@@ -10,10 +10,11 @@ import { ExitCode } from '../primitives/exitcode.js';
 import { FatalError, SyscallError } from '../kernel/errors.js';
 import type { KernelV2 } from '../kernel/kernel-v2.js';
 import { Abort } from './abort.js';
-import { b, bytesField, cidField, i64Field, illegal, listField, n, tuple, u64Field } from './args.js';
+import { b, illegal, n } from './args.js';
+import { readSealVerifyInfo, readSealVerifyInfos } from './proof-infos.js';
 import { type SyscallContext, type SyscallDef, encI32, encTokenAmount, encU32, pack } from './bind.js';
 import { commonSyscalls, defineSyscall, encSendResult } from './common.js';
-import type { Memory } from './memory.js';
+import { type Memory, isInvalidUtf8 } from './memory.js';
 
 type Ctx = SyscallContext<KernelV2>;
 
@@ -32,21 +33,6 @@ function readAddress(memory: Memory, off: number, len: number): Address {
 
 const common = commonSyscalls<KernelV2>(readAddress);
 
-/** SealVerifyInfo: proof, [miner, number], deal ids, ticket, seed, proof bytes, CommR, CommD. */
-function checkSealVerifyInfo(v: unknown, what: string): void {
-  const f = tuple(v, 8, what);
-  i64Field(f[0], `${what} proof type`);
-  const id = tuple(f[1], 2, `${what} sector id`);
-  u64Field(id[0], `${what} miner`);
-  u64Field(id[1], `${what} sector number`);
-  listField(f[2], `${what} deal ids`).forEach((d, i) => u64Field(d, `${what} deal id ${i}`));
-  bytesField(f[3], `${what} randomness`);
-  bytesField(f[4], `${what} interactive randomness`);
-  bytesField(f[5], `${what} proof`);
-  cidField(f[6], `${what} sealed cid`);
-  cidField(f[7], `${what} unsealed cid`);
-}
-
 // ---- vm.abort ---------------------------------------------------------------------------------
 
 /** Never returns: an exit with `code`, or SYS_ILLEGAL_EXIT_CODE for a system code (0 included). */
@@ -59,12 +45,14 @@ function abort(ctx: Ctx, code: number, off: number, len: number): never {
   try {
     bytes = ctx.memory.slice(off, len);
   } catch (err) {
-    throw Abort.exit(code, `actor aborted with an invalid message: ${(err as Error).message}`);
+    if (!(err instanceof SyscallError)) throw err;
+    throw Abort.exit(code, `actor aborted with an invalid message: ${err.message}`);
   }
   let message: string;
   try {
     message = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
+  } catch (err) {
+    if (!isInvalidUtf8(err)) throw err;
     throw Abort.exit(code, 'actor aborted with an invalid message: error message was not utf8');
   }
   throw Abort.exit(code, message);
@@ -120,8 +108,7 @@ export const SYSCALLS_V2: readonly SyscallDef<KernelV2>[] = [
   common.recoverSecpPublicKey,
   common.hash,
   def('crypto', 'verify_seal', ['u32', 'u32'], 4, (ctx, a) => {
-    const info = ctx.memory.readCbor(n(a, 0), n(a, 1), 'seal verify info');
-    checkSealVerifyInfo(info, 'SealVerifyInfo');
+    const info = ctx.memory.readStruct(n(a, 0), n(a, 1), 'seal verify info', (r) => readSealVerifyInfo(r, 'SealVerifyInfo'));
     return encI32(ctx.kernel.verifySeal(info) ? 0 : -1);
   }),
   common.verifyPost,
@@ -129,10 +116,9 @@ export const SYSCALLS_V2: readonly SyscallDef<KernelV2>[] = [
   common.verifyConsensusFault,
   common.verifyAggregateSeals,
   common.verifyReplicaUpdate,
-  // Every seal is fully decoded before any is verified (3.x only checks the tuple shape).
+  // Every seal is fully decoded before any is verified.
   def('crypto', 'batch_verify_seals', ['u32', 'u32', 'u32'], 0, (ctx, a) => {
-    const batch = listField(ctx.memory.readCbor(n(a, 0), n(a, 1), 'seal verify infos'), 'seal verify infos');
-    batch.forEach((s, i) => checkSealVerifyInfo(s, `SealVerifyInfo ${i}`));
+    const batch = ctx.memory.readStruct(n(a, 0), n(a, 1), 'seal verify infos', readSealVerifyInfos);
     ctx.memory.checkBounds(n(a, 2), batch.length);
     const results = ctx.kernel.batchVerifySeals(batch);
     if (results.length !== batch.length) {

@@ -7,7 +7,8 @@ import { isSystemExitCode } from '../primitives/exitcode.js';
 import type { Kernel } from '../kernel/kernel.js';
 import { FatalError, SyscallError } from '../kernel/errors.js';
 import { Abort } from './abort.js';
-import { b, illegal, listField, n, tuple } from './args.js';
+import { b, illegal, n } from './args.js';
+import { readSealVerifyInfos } from './proof-infos.js';
 import { type SyscallContext, type SyscallDef, encTokenAmount, encU32, encU64, pack } from './bind.js';
 import { commonSyscalls, defineSyscall, encSendResult } from './common.js';
 
@@ -27,7 +28,8 @@ function abortMessage(ctx: SyscallContext, off: number, len: number): string {
   try {
     bytes = ctx.memory.slice(off, len);
   } catch (err) {
-    return `failed to extract error message: ${(err as Error).message}`;
+    if (!(err instanceof SyscallError)) throw err;
+    return `failed to extract error message: ${err.message}`;
   }
   const text = (u: Uint8Array): string => new TextDecoder('utf-8', { fatal: false }).decode(u);
   if (bytes.length > MAX_MESSAGE_LEN) {
@@ -125,10 +127,9 @@ export const SYSCALLS_V3: readonly SyscallDef[] = [
   common.verifyConsensusFault,
   common.verifyAggregateSeals,
   common.verifyReplicaUpdate,
-  // Only the shape of each seal is checked here (2.x decodes every field first).
+  // Every seal is fully decoded (as the reference's typed Vec<SealVerifyInfo>) before any is verified.
   def('crypto', 'batch_verify_seals', ['u32', 'u32', 'u32'], 0, (ctx, a) => {
-    const batch = listField(ctx.memory.readCbor(n(a, 0), n(a, 1), 'seal verify infos'), 'seal verify infos');
-    batch.forEach((s, i) => tuple(s, 8, `SealVerifyInfo ${i}`));
+    const batch = ctx.memory.readStruct(n(a, 0), n(a, 1), 'seal verify infos', readSealVerifyInfos);
     const out = ctx.memory.slice(n(a, 2), batch.length);
     const results = ctx.kernel.batchVerifySeals(batch);
     if (results.length !== batch.length) {

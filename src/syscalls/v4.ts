@@ -7,22 +7,20 @@
 // - crypto::compute_unsealed_sector_cid accepts the NI-PoRep proof types.
 // actor::upgrade_actor and actor::install_actor exist in the reference only behind build
 // features that mainnet builds do not enable, so they are not linked.
-import { CID } from 'multiformats/cid';
 import { FatalError } from '../kernel/errors.js';
 import { EVENT_ENTRY_HEADER_SIZE } from '../kernel/events-v4.js';
 import { KernelV4 } from '../kernel/kernel-v4.js';
 import { BLS_PUB_LEN, BLS_SIG_LEN } from '../crypto/signature.js';
-import type { PieceInfo } from '../crypto/piece.js';
 import { b, illegal, n } from './args.js';
 import { type SyscallContext, type SyscallDef, encI32, encU32 } from './bind.js';
 import { defineSyscall } from './common.js';
+import { readPieceInfos } from './proof-infos.js';
 import { SYSCALLS_V3 } from './v3.js';
 
 const RANDOMNESS_LENGTH = 32;
 /** Highest RegisteredSealProof code of 4.x (StackedDRG64GiBV1P2_Feat_NiPoRep). */
 const MAX_SEAL_PROOF_V4 = 19n;
 const U32_MAX = 0xffff_ffff;
-const U64_MAX = 0xffff_ffff_ffff_ffffn;
 
 /** The invocation's kernel as a 4.x kernel (the import table and the kernel come as a pair). */
 function v4(ctx: SyscallContext<KernelV4>): KernelV4 {
@@ -33,18 +31,12 @@ function v4(ctx: SyscallContext<KernelV4>): KernelV4 {
 
 const def = defineSyscall<KernelV4>;
 
-/** Pieces of compute_unsealed_sector_cid: a CBOR list of [padded size, piece CID]. */
-function readPieces(value: unknown): PieceInfo[] {
-  if (!Array.isArray(value)) throw illegal('pieces: expected a list');
-  return value.map((p: unknown, i) => {
-    if (!Array.isArray(p) || p.length !== 2) throw illegal(`piece ${i}: expected a tuple of 2 fields`);
-    const [size, cid] = p as [unknown, unknown];
-    const s = typeof size === 'number' && Number.isSafeInteger(size) ? BigInt(size) : size;
-    if (typeof s !== 'bigint' || s < 0n || s > U64_MAX) throw illegal(`piece ${i} size: not a u64`);
-    const c = CID.asCID(cid);
-    if (c === null) throw illegal(`piece ${i} cid: expected a CID`);
-    return { size: s, cid: c };
-  });
+/** The sum of the little-endian u32 plaintext lengths, wrapping as the reference's u32 sum does. */
+function sumPlaintextLengths(raw: Uint8Array): number {
+  const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+  let total = 0;
+  for (let at = 0; at < raw.length; at += 4) total = (total + view.getUint32(at, true)) >>> 0;
+  return total;
 }
 
 const CHANGED: readonly SyscallDef<KernelV4>[] = [
@@ -56,9 +48,11 @@ const CHANGED: readonly SyscallDef<KernelV4>[] = [
     const count = n(a, 1);
     const size = count * EVENT_ENTRY_HEADER_SIZE;
     if (size > U32_MAX) throw illegal('events index out of bounds');
-    const headers = ctx.memory.copy(n(a, 0), size);
-    const keys = ctx.memory.copy(n(a, 2), n(a, 3));
-    const values = ctx.memory.copy(n(a, 4), n(a, 5));
+    // Views, not copies: the kernel prices the event before reading it, and copies only
+    // what the event keeps (memory cannot change while the syscall runs).
+    const headers = ctx.memory.slice(n(a, 0), size);
+    const keys = ctx.memory.slice(n(a, 2), n(a, 3));
+    const values = ctx.memory.slice(n(a, 4), n(a, 5));
     v4(ctx).emitEventEntries(headers, count, keys, values);
   }),
 
@@ -69,28 +63,19 @@ const CHANGED: readonly SyscallDef<KernelV4>[] = [
     const numSigners = n(a, 0);
     const keysLen = numSigners * BLS_PUB_LEN;
     if (keysLen > U32_MAX) throw illegal(`number of signatures aggregated (${numSigners}) exceeds limit`);
-    const signature = ctx.memory.copy(n(a, 1), BLS_SIG_LEN);
-    const keyBytes = ctx.memory.copy(n(a, 2), keysLen);
-    const lenBytes = ctx.memory.copy(n(a, 4), numSigners * 4);
-    const view = new DataView(lenBytes.buffer, lenBytes.byteOffset, lenBytes.byteLength);
-    const lengths: number[] = [];
-    let total = 0;
-    for (let i = 0; i < numSigners; i++) {
-      const len = view.getUint32(4 * i, true);
-      lengths.push(len);
-      // The reference sums the lengths as a u32 that wraps on overflow.
-      total = (total + len) >>> 0;
-    }
-    const plaintexts = ctx.memory.copy(n(a, 3), total);
-    const keys: Uint8Array[] = [];
-    for (let i = 0; i < numSigners; i++) keys.push(keyBytes.subarray(i * BLS_PUB_LEN, (i + 1) * BLS_PUB_LEN));
+    // Views only, and no allocation per signer: the kernel charges by the signer count before
+    // it splits anything up (the reference charges before any work, too).
+    const signature = ctx.memory.slice(n(a, 1), BLS_SIG_LEN);
+    const keys = ctx.memory.slice(n(a, 2), keysLen);
+    const lengths = ctx.memory.slice(n(a, 4), numSigners * 4);
+    const plaintexts = ctx.memory.slice(n(a, 3), sumPlaintextLengths(lengths));
     return encI32(v4(ctx).verifyBlsAggregate(signature, keys, plaintexts, lengths) ? 0 : -1);
   }),
 
   def('crypto', 'compute_unsealed_sector_cid', ['i64', 'u32', 'u32', 'u32', 'u32'], 4, (ctx, a) => {
     const proof = b(a, 0);
     if (proof < 0n || proof > MAX_SEAL_PROOF_V4) throw illegal(`invalid proof type ${proof}`);
-    const pieces = readPieces(ctx.memory.readCbor(n(a, 1), n(a, 2), 'piece infos'));
+    const pieces = ctx.memory.readStruct(n(a, 1), n(a, 2), 'piece infos', readPieceInfos);
     ctx.memory.checkBounds(n(a, 3), n(a, 4));
     const cid = v4(ctx).computeUnsealedSectorCid(Number(proof), pieces);
     return encU32(ctx.memory.writeCid(cid, n(a, 3), n(a, 4)));
