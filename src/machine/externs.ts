@@ -11,6 +11,11 @@ export interface ConsensusFault {
   readonly faultType: number;
 }
 
+/**
+ * The node's side of the machine. To refuse a request (no randomness for that epoch, a proof
+ * that cannot be checked), throw ExternsError: the actor then sees a syscall error, as in
+ * ref-fvm. Any other exception is treated as a broken host and aborts the execution.
+ */
 export interface Externs {
   /**
    * The 32-byte ticket digest at `round`. nv18–nv20: the FVM hashes in the DST and entropy;
