@@ -1,8 +1,8 @@
-// Gas metering as fvm-wasm-instrument injects it. A mutable i64 global `gas_counter` is
-// imported from the gas module; an appended function subtracts its argument from it and traps
-// when it goes negative. Each function body is cut into metered blocks (straight-line runs
-// that, barring traps, execute entirely or not at all, merged across nested blocks when
-// possible), and each block starts with `i64.const <cost>; call <gas fn>`. Linearly priced
+// Gas metering equal in effect to fvm-wasm-instrument's. A mutable i64 global `gas_counter` is
+// imported from the gas module. Each function body is cut into metered blocks (straight-line
+// runs that, barring traps, execute entirely or not at all, merged across nested blocks when
+// possible), and each block starts with a charge of its cost: the counter is decreased and the
+// code traps when it goes negative (see gas-charge.ts for how that is written). Linearly priced
 // instructions (memory.grow/copy/fill/init, table.*) whose operand is not a constant just
 // before them are charged at run time for `operand × price per unit`.
 //
@@ -12,6 +12,7 @@ import { WasmValidationError } from '../wasm/errors.js';
 import { InstructionReader } from '../wasm/instructions.js';
 import { withChanges, type ModuleChanges } from '../wasm/encode.js';
 import { ByteWriter } from '../wasm/writer.js';
+import { WasmLimits } from '../wasm/decode.js';
 import {
   indexSpaces,
   sameFuncType,
@@ -25,6 +26,7 @@ import {
 } from '../wasm/types.js';
 import { costTable, type CostTable, type WasmGasPrices } from './prices.js';
 import { NAN_RESULT, writeCanonicalize } from './nan.js';
+import { GAS_HELPER_TYPE, writeFixedCharge, writeHelperBody, writeOperandCharge, type ChargeTarget, type GasChargeForm } from './gas-charge.js';
 import type { InstrumenterVersion } from './stack-limiter.js';
 
 export const GAS_COUNTER_NAME = 'gas_counter';
@@ -34,10 +36,14 @@ export interface GasMeteringOptions {
   readonly version?: InstrumenterVersion;
   /** Insert NaN canonicalisation after float operations (not metered). */
   readonly canonicalizeNaN?: boolean;
+  /**
+   * How charges are written (default 'inline'); 'helper' gives the reference instrumenter's
+   * exact output, a call of an appended charging function at each charge.
+   */
+  readonly chargeForm?: GasChargeForm;
 }
 
 const PERMISSIVE = { signExtension: true, saturatingFloatToInt: true, referenceTypes: true } as const;
-const GAS_FN_TYPE: FuncType = { params: [0x7e], results: [] };
 /** Whether a constant expression is exactly `i32.const n; end` (opcode, 1–5 LEB bytes, end). */
 function isI32ConstEnd(e: ConstExpr): boolean {
   if (e.length < 3 || e.length > 7 || e[0] !== 0x41 || e[e.length - 1] !== 0x0b) return false;
@@ -297,6 +303,7 @@ export function injectGasMetering(m: WasmModule, prices: WasmGasPrices, gasModul
   const costs = costTable(prices);
   const version: InstrumenterVersion = options.version ?? (costs.rules === 'fvm-v2' ? '0.2' : '0.4');
   const canonicalize = options.canonicalizeNaN ?? false;
+  const form = options.chargeForm ?? 'inline';
   const sp = indexSpaces(m);
 
   // The counter is imported after every other import, so it is the last imported global.
@@ -312,7 +319,9 @@ export function injectGasMetering(m: WasmModule, prices: WasmGasPrices, gasModul
   }
   const gasGlobal = sp.importedGlobals;
   const imports: Import[] = [...m.imports, { module: gasModule, name: GAS_COUNTER_NAME, desc: { kind: 3, global: { type: 0x7e, mutable: true } } }];
-  const gasFunc = sp.functions;
+  // The charging function, when one is used, is appended after every other function.
+  const helperTarget: ChargeTarget = { form: 'helper', counter: gasGlobal, helper: sp.functions, scratch: -1 };
+  let helperUsed = form === 'helper';
 
   // Only `i32.const` offsets are accepted (0.4 checks data offsets and expression-form
   // element items, 0.2 data and element offsets).
@@ -354,63 +363,79 @@ export function injectGasMetering(m: WasmModule, prices: WasmGasPrices, gasModul
     const tmpF64 = canonicalize && s.nanF64 ? next++ : -1;
     if (tmpF64 >= 0) extra.push({ count: 1, type: 0x7c });
 
-    w.reset();
-    let copied = 0;
-    let block = 0;
-    let dyn = 0;
-    for (let i = 0; i < count; i++) {
-      const at = offsets[i]!;
-      if (block < s.blockCount && s.blockStart[block] === i) {
-        w.bytes(src, copied, at);
-        copied = at;
-        w.u8(0x42).s64(s.blockCost[block]!).u8(0x10).u32(gasFunc);
-        block++;
+    const emit = (t: ChargeTarget): Uint8Array<ArrayBuffer> => {
+      w.reset();
+      let copied = 0;
+      let block = 0;
+      let dyn = 0;
+      for (let i = 0; i < count; i++) {
+        const at = offsets[i]!;
+        if (block < s.blockCount && s.blockStart[block] === i) {
+          w.bytes(src, copied, at);
+          copied = at;
+          writeFixedCharge(w, t, s.blockCost[block]!);
+          block++;
+        }
+        if (dyn < s.dynCount && s.dynPos[dyn] === i) {
+          w.bytes(src, copied, at);
+          copied = at;
+          writeOperandCharge(w, t, tmpI32, s.dynUnit[dyn]!);
+          dyn++;
+        }
+        const op = src[at]!;
+        if (op === 0x23 || op === 0x24) {
+          // The counter import shifts the defined globals up by one. 0.4 shifts every index
+          // (imported globals included), 0.2 only those at or above the counter.
+          r.reset(src, at + 1, offsets[i + 1]!);
+          const g = r.u32();
+          w.bytes(src, copied, at);
+          w.u8(op).u32(version === '0.4' || g >= gasGlobal ? g + 1 : g);
+          copied = offsets[i + 1]!;
+        } else if (canonicalize && NAN_RESULT[op]) {
+          const end = offsets[i + 1]!;
+          w.bytes(src, copied, end);
+          copied = end;
+          const kind = NAN_RESULT[op]!;
+          writeCanonicalize(w, kind, kind === 1 ? tmpF32 : tmpF64);
+        }
       }
-      if (dyn < s.dynCount && s.dynPos[dyn] === i) {
-        w.bytes(src, copied, at);
-        copied = at;
-        w.u8(0x22).u32(tmpI32).u8(0x20).u32(tmpI32).u8(0xad); // local.tee, local.get, i64.extend_i32_u
-        w.u8(0x42).s64(s.dynUnit[dyn]!).u8(0x7e).u8(0x10).u32(gasFunc); // × unit price, charge
-        dyn++;
-      }
-      const op = src[at]!;
-      if (op === 0x23 || op === 0x24) {
-        // The counter import shifts the defined globals up by one. 0.4 shifts every index
-        // (imported globals included), 0.2 only those at or above the counter.
-        r.reset(src, at + 1, offsets[i + 1]!);
-        const g = r.u32();
-        w.bytes(src, copied, at);
-        w.u8(op).u32(version === '0.4' || g >= gasGlobal ? g + 1 : g);
-        copied = offsets[i + 1]!;
-      } else if (canonicalize && NAN_RESULT[op]) {
-        const end = offsets[i + 1]!;
-        w.bytes(src, copied, end);
-        copied = end;
-        const kind = NAN_RESULT[op]!;
-        writeCanonicalize(w, kind, kind === 1 ? tmpF32 : tmpF64);
-      }
+      if (block !== s.blockCount) throw new WasmValidationError(`function ${sp.importedFunctions + fi}: gas metering: metered blocks should be all consumed`);
+      w.bytes(src, copied, src.length);
+      return w.finish();
+    };
+
+    let out: Uint8Array<ArrayBuffer> | undefined;
+    if (form === 'inline') {
+      // One more local for the check, unless it would cross the engines' locals limit (the
+      // count includes the parameters: conservative whichever way an engine counts).
+      const scratch = s.blockCount + s.dynCount > 0 && next < WasmLimits.functionLocals ? next : -1;
+      out = emit({ form, counter: gasGlobal, helper: -1, scratch });
+      // Written in place, the charges take more bytes than calls: a body the engines would
+      // refuse for its size falls back to the calls, which are what the reference compiles.
+      if (out.length > WasmLimits.functionBodyBytes) out = undefined;
+      else if (scratch >= 0) extra.push({ count: 1, type: 0x7e });
     }
-    if (block !== s.blockCount) throw new WasmValidationError(`function ${sp.importedFunctions + fi}: gas metering: metered blocks should be all consumed`);
-    w.bytes(src, copied, src.length);
-    const out = w.finish();
+    if (out === undefined) {
+      out = emit(helperTarget);
+      helperUsed = true;
+    }
     code.push({ locals: extra.length ? [...body.locals, ...extra] : body.locals, code: out, raw: undefined });
   }
 
-  // The charging function, appended after every other function.
-  let types = m.types;
-  let gasType = types.findIndex((t) => sameFuncType(t, GAS_FN_TYPE));
-  if (gasType < 0) {
-    types = [...types, GAS_FN_TYPE];
-    gasType = types.length - 1;
+  const changes: ModuleChanges = { imports, code };
+  if (helperUsed) {
+    let types = m.types;
+    let gasType = types.findIndex((t) => sameFuncType(t, GAS_HELPER_TYPE));
+    if (gasType < 0) {
+      types = [...types, GAS_HELPER_TYPE];
+      gasType = types.length - 1;
+    }
+    const fw = new ByteWriter(64);
+    writeHelperBody(fw, gasGlobal);
+    code.push({ locals: [], code: fw.finish(), raw: undefined });
+    changes.functions = [...m.functions, gasType];
+    if (types !== m.types) changes.types = types;
   }
-  const fw = new ByteWriter(64);
-  fw.u8(0x23).u32(gasGlobal).u8(0x20).u32(0).u8(0x7d).u8(0x24).u32(gasGlobal); // counter -= arg
-  fw.u8(0x23).u32(gasGlobal).u8(0x42).u8(0x00).u8(0x53); // counter < 0
-  fw.u8(0x04).u8(0x40).u8(0x00).u8(0x0b).u8(0x0b); // if unreachable end; end
-  code.push({ locals: [], code: fw.finish(), raw: undefined });
-
-  const changes: ModuleChanges = { imports, code, functions: [...m.functions, gasType] };
-  if (types !== m.types) changes.types = types;
   if (version === '0.2') {
     // 0.2 also moves exported globals; 0.4 leaves the export section as it was.
     changes.exports = m.exports.map((e): Export => (e.kind === 3 && e.index >= gasGlobal ? { ...e, index: e.index + 1 } : e));

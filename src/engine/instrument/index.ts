@@ -28,7 +28,7 @@ export type { ImportName } from './host-linkage.js';
  * Version of what instrumentModule writes: bumped whenever its output for the same input and
  * options could change, so caches of instrumented bytes can key on it. 2: `importTable`.
  */
-export const INSTRUMENTATION_VERSION = 2;
+export const INSTRUMENTATION_VERSION = 3; // 3: gas charges written in place
 
 /** Module the gas counter global is imported from. */
 export const GAS_COUNTER_MODULE = 'gas';
