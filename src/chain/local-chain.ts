@@ -28,12 +28,13 @@ import { StaticExterns } from '../machine/externs.js';
 import { Executor, type ApplyRet } from '../executor/executor.js';
 import { installActorCode, type InstalledActorCode } from '../actors/install.js';
 import { EXECUTION_STACK_MB, hasLargeStack, threadStackSizeMb } from '../executor/large-stack.js';
+import { BLOCK_GAS_LIMIT, MINIMUM_BASE_FEE } from '../gas/constants.js';
 import { DEFAULT_KEY_SEED, type SecpKey, verifyMessageSignature } from './keys.js';
 
 /** The network version a local chain runs at unless told otherwise (ref-fvm 4.x semantics). */
 export const DEFAULT_NETWORK_VERSION = 28;
 /** Filecoin's minimum base fee, in attoFIL per gas unit. */
-export const DEFAULT_BASE_FEE = 100n;
+export const DEFAULT_BASE_FEE = MINIMUM_BASE_FEE;
 /** The chain ID of Filecoin local devnets (Lotus 2k networks and Hardhat-style tools use it). */
 export const LOCAL_CHAIN_ID = 31415926n;
 /** Unix time of epoch 0 (fixed, so that executions are reproducible). */
@@ -41,7 +42,7 @@ export const GENESIS_TIMESTAMP = 1_700_000_000n;
 /** Seconds between epochs. */
 export const BLOCK_DELAY_SECONDS = 30n;
 /** Gas a block may use: the estimate runs with this limit. */
-export const BLOCK_GAS_LIMIT = 10_000_000_000n;
+export { BLOCK_GAS_LIMIT };
 /** Default fee cap and premium, in attoFIL per gas unit. */
 export const DEFAULT_GAS_FEE_CAP = 10_000n;
 export const DEFAULT_GAS_PREMIUM = 1_000n;
