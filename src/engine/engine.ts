@@ -661,6 +661,46 @@ function isStackExhaustion(err: unknown): boolean {
   return err instanceof RangeError && /maximum call stack size exceeded/i.test(err.message);
 }
 
+/** A host import as the engine sees it. */
+type SyscallFunction = (...args: unknown[]) => unknown;
+
+/** Largest import arity wrapped without a rest-parameter array. */
+const MAX_FIXED_ARITY = 12;
+
+/** Calls `fn` with exactly its first `n` arguments (as WASM would have), without an array. */
+function invokeFixed(
+  fn: SyscallFunction,
+  n: number,
+  a0: unknown,
+  a1: unknown,
+  a2: unknown,
+  a3: unknown,
+  a4: unknown,
+  a5: unknown,
+  a6: unknown,
+  a7: unknown,
+  a8: unknown,
+  a9: unknown,
+  a10: unknown,
+  a11: unknown,
+): unknown {
+  switch (n) {
+    case 0: return fn();
+    case 1: return fn(a0);
+    case 2: return fn(a0, a1);
+    case 3: return fn(a0, a1, a2);
+    case 4: return fn(a0, a1, a2, a3);
+    case 5: return fn(a0, a1, a2, a3, a4);
+    case 6: return fn(a0, a1, a2, a3, a4, a5);
+    case 7: return fn(a0, a1, a2, a3, a4, a5, a6);
+    case 8: return fn(a0, a1, a2, a3, a4, a5, a6, a7);
+    case 9: return fn(a0, a1, a2, a3, a4, a5, a6, a7, a8);
+    case 10: return fn(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9);
+    case 11: return fn(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10);
+    default: return fn(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11);
+  }
+}
+
 /** One instantiated actor module with its gas global, memory and limiter accounting. */
 export class ActorInstance {
   readonly gasGlobal: WebAssembly.Global;
@@ -678,6 +718,8 @@ export class ActorInstance {
   /** Limiter usage when the global was last set. */
   private lastMemoryBytes = 0;
   private lastHostError: { readonly value: unknown } | undefined;
+  /** Memory-growth price of zero bytes (a constant of the prices). */
+  private readonly noGrowthMilligas: bigint;
 
   constructor(
     readonly module: CompiledModule,
@@ -686,6 +728,7 @@ export class ActorInstance {
     private readonly config: EngineConfig,
   ) {
     this.gasGlobal = new WebAssembly.Global({ value: 'i64', mutable: true }, 0n);
+    this.noGrowthMilligas = growMemoryGas(config.prices, 0);
   }
 
   get instance(): WebAssembly.Instance {
@@ -725,11 +768,18 @@ export class ActorInstance {
 
   /** @internal Used by Engine.instantiate. */
   wrapImports(imports: WebAssembly.Imports): WebAssembly.Imports {
+    const arities = new Map<string, number>();
+    for (const f of this.module.functionImports) arities.set(`${f.module}\u0000${f.name}`, f.type.params.length);
     const out: Record<string, Record<string, WebAssembly.ImportValue>> = {};
     for (const [moduleName, namespace] of Object.entries(imports)) {
       const wrapped: Record<string, WebAssembly.ImportValue> = {};
       for (const [name, value] of Object.entries(namespace)) {
-        wrapped[name] = typeof value === 'function' ? this.wrapSyscall(value as (...args: unknown[]) => unknown) : value;
+        if (typeof value !== 'function') {
+          wrapped[name] = value;
+          continue;
+        }
+        const arity = arities.get(`${moduleName}\u0000${name}`) ?? Infinity;
+        wrapped[name] = this.wrapSyscall(value as SyscallFunction, arity);
       }
       out[moduleName] = wrapped;
     }
@@ -740,20 +790,54 @@ export class ActorInstance {
   // ref-fvm charges the execution gas accrued so far before a syscall runs, and refills the
   // global from the tracker after it returns (also when it failed). Anything thrown is
   // remembered so classifyTrap can tell it from a trap.
-  private wrapSyscall(fn: (...args: unknown[]) => unknown): (...args: unknown[]) => unknown {
-    return (...args: unknown[]): unknown => {
-      try {
-        this.chargeForExec();
+  //
+  // Every syscall crossing goes through here, so the wrapper takes fixed parameters (no rest
+  // array per call) when the import's arity is small enough; WASM passes exactly that many.
+  private wrapSyscall(fn: SyscallFunction, arity: number): SyscallFunction {
+    if (arity > MAX_FIXED_ARITY) {
+      return (...args: unknown[]): unknown => {
+        this.enterSyscall();
         try {
           return fn(...args);
+        } catch (err) {
+          this.lastHostError = { value: err };
+          throw err;
         } finally {
-          this.updateGasAvailable();
+          this.leaveSyscall();
         }
+      };
+    }
+    return (a0?: unknown, a1?: unknown, a2?: unknown, a3?: unknown, a4?: unknown, a5?: unknown, a6?: unknown, a7?: unknown, a8?: unknown, a9?: unknown, a10?: unknown, a11?: unknown): unknown => {
+      this.enterSyscall();
+      try {
+        return invokeFixed(fn, arity, a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11);
       } catch (err) {
         this.lastHostError = { value: err };
         throw err;
+      } finally {
+        this.leaveSyscall();
       }
     };
+  }
+
+  /** Charges the execution gas before a syscall; what it throws is a host error. */
+  private enterSyscall(): void {
+    try {
+      this.chargeForExec();
+    } catch (err) {
+      this.lastHostError = { value: err };
+      throw err;
+    }
+  }
+
+  /** Refills the gas global after a syscall (it ran or threw); what this throws is a host error. */
+  private leaveSyscall(): void {
+    try {
+      this.updateGasAvailable();
+    } catch (err) {
+      this.lastHostError = { value: err };
+      throw err;
+    }
   }
 
   /**
@@ -834,27 +918,37 @@ export class ActorInstance {
   /** The execution gas accrued since the global was last set, without charging it. */
   pendingExecCharge(): ExecCharge {
     this.syncMemory();
-    const left = this.getGasAvailable();
+    const exec = this.accruedMilligas(this.getGasAvailable());
+    const memory = this.memoryGrowthMilligas(exec);
+    return { execMilligas: exec - memory, memoryMilligas: memory };
+  }
+
+  /** Milligas spent since the global was set, given what it holds now (`left`). */
+  private accruedMilligas(left: bigint): bigint {
     // Negative means the metering trapped: charge everything plus the overshoot, so the
     // tracker runs out exactly as in the reference.
-    let exec = left < 0n ? this.lastGasAvailable - left : this.lastGasAvailable > left ? this.lastGasAvailable - left : 0n;
-    const grownBytes = Math.max(0, this.limiter.memoryUsed() - this.lastMemoryBytes);
-    let memory = growMemoryGas(this.config.prices, grownBytes);
-    if (memory <= exec) exec -= memory;
-    else {
-      memory = exec;
-      exec = 0n;
-    }
-    return { execMilligas: exec, memoryMilligas: memory };
+    const last = this.lastGasAvailable;
+    return left < 0n || last > left ? last - left : 0n;
+  }
+
+  /** The part of `accrued` that pays for memory growth since the global was set (at most all of it). */
+  private memoryGrowthMilligas(accrued: bigint): bigint {
+    const grownBytes = this.limiter.memoryUsed() - this.lastMemoryBytes;
+    // Nothing grew (the usual case): the price of zero bytes, computed once.
+    const memory = grownBytes > 0 ? growMemoryGas(this.config.prices, grownBytes) : this.noGrowthMilligas;
+    return memory <= accrued ? memory : accrued;
   }
 
   /** Charges the accrued execution gas to the tracker (ref-fvm `charge_for_exec`). */
   chargeForExec(): void {
-    const { execMilligas, memoryMilligas } = this.pendingExecCharge();
-    this.gas.charge('wasm_exec', execMilligas);
-    if (memoryMilligas > 0n) this.gas.charge('wasm_memory_grow', memoryMilligas);
-    // Charged: a second call before the global is refilled must not charge again.
-    const left = this.getGasAvailable();
+    this.syncMemory();
+    const left = this.gasGlobal.value as bigint;
+    const accrued = this.accruedMilligas(left);
+    const memory = this.memoryGrowthMilligas(accrued);
+    this.gas.charge('wasm_exec', accrued - memory);
+    if (memory > 0n) this.gas.charge('wasm_memory_grow', memory);
+    // Charged: a second call before the global is refilled must not charge again. Charging
+    // does not touch the global, so what it held above is what it holds now.
     this.lastGasAvailable = left < 0n ? 0n : left;
     this.lastMemoryBytes = this.limiter.memoryUsed();
   }

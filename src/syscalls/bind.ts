@@ -43,23 +43,48 @@ export interface SyscallDef<K extends SyscallKernel = Kernel> {
   readonly run: (ctx: SyscallContext<K>, args: readonly ArgValue[]) => Uint8Array | void;
 }
 
+/** The empty memory syscalls see while a module is instantiated; it cannot grow, so one is shared. */
+let placeholderMemory: Memory | undefined;
+
 /** Per-instance state shared by all syscalls of one invocation. */
 export class InvocationData<K extends SyscallKernel = Kernel> {
   /** The last syscall error; it becomes the backtrace cause if the actor then aborts. */
   lastError: Cause | undefined;
-  /** The instance's memory; absent while the module is being instantiated (start function). */
-  wasmMemory: WebAssembly.Memory | undefined;
   /** Reads the instance's gas global (for the return-pointer quirk). */
   readGasGlobal: (() => bigint) | undefined;
+  private instanceMemory: WebAssembly.Memory | undefined;
+  // One wrapper and one context per memory, reused by every syscall of the instance.
+  private context: SyscallContext<K> | undefined;
 
   constructor(
     readonly kernel: K,
     readonly gasHost: SyscallGasHost,
   ) {}
 
+  /** The instance's memory; absent while the module is being instantiated (start function). */
+  get wasmMemory(): WebAssembly.Memory | undefined {
+    return this.instanceMemory;
+  }
+
+  set wasmMemory(memory: WebAssembly.Memory | undefined) {
+    this.instanceMemory = memory;
+    this.context = undefined;
+  }
+
   memory(): Memory {
-    // During instantiation ref-fvm hands syscalls an empty placeholder memory.
-    return new Memory(this.wasmMemory ?? new WebAssembly.Memory({ initial: 0, maximum: 0 }));
+    return this.syscallContext().memory;
+  }
+
+  /** What a syscall implementation is handed. */
+  syscallContext(): SyscallContext<K> {
+    let ctx = this.context;
+    if (ctx === undefined) {
+      // During instantiation ref-fvm hands syscalls an empty placeholder memory.
+      const memory = this.instanceMemory !== undefined ? new Memory(this.instanceMemory) : (placeholderMemory ??= new Memory(new WebAssembly.Memory({ initial: 0, maximum: 0 })));
+      ctx = { kernel: this.kernel, memory };
+      this.context = ctx;
+    }
+    return ctx;
   }
 }
 
@@ -91,32 +116,46 @@ export function toAbort(err: unknown): unknown {
 export function bindSyscall<K extends SyscallKernel>(def: SyscallDef<K>, data: InvocationData<K>): (...raw: unknown[]) => number {
   const where = `${def.module}::${def.name}`;
   const hasResult = def.resultSize > 0;
+  const params = def.params;
+  const paramCount = params.length;
+  // "OnSyscall" is a constant of the price list: built once per list, not per call.
+  let chargedList: PriceList | undefined;
+  let onSyscall: GasCharge | undefined;
   return (...raw: unknown[]): number => {
     const kernel = data.kernel;
+    const callManager = kernel.callManager;
     try {
-      kernel.callManager.charge(kernel.callManager.priceList.onSyscall());
+      const list = callManager.priceList;
+      if (list !== chargedList || onSyscall === undefined) {
+        onSyscall = list.onSyscall();
+        chargedList = list;
+      }
+      callManager.charge(onSyscall);
     } catch (err) {
       // A syscall error here would be a bug: the reference escalates it as fatal.
       if (err instanceof SyscallError) throw Abort.fatal(`unexpected syscall error: ${err.message}`, err);
       throw toAbort(err);
     }
-    const memory = data.memory();
+    const ctx = data.syscallContext();
+    const memory = ctx.memory;
     let retPtr = 0;
-    let offset = 0;
     if (hasResult) {
       retPtr = (raw[0] as number) >>> 0;
-      offset = 1;
-      if (retPtr > memory.length || memory.length - retPtr < def.resultSize) {
+      const length = memory.length;
+      if (retPtr > length || length - retPtr < def.resultSize) {
         data.lastError = syscallCause(def.module, def.name, ErrorNumber.IllegalArgument, 'no space for return value');
         // ref-fvm returns here without refreshing the gas global.
         if (data.readGasGlobal !== undefined) data.gasHost.holdAfterSyscall(data.readGasGlobal());
         return ErrorNumber.IllegalArgument;
       }
     }
-    const args: ArgValue[] = [];
-    for (let i = 0; i < def.params.length; i++) args.push(convertArg(def.params[i]!, raw[i + offset], where));
+    // The rest array is this call's own: convert it in place into the arguments array.
+    const offset = hasResult ? 1 : 0;
+    const args = raw as ArgValue[];
+    for (let i = 0; i < paramCount; i++) args[i] = convertArg(params[i]!, raw[i + offset], where);
+    args.length = paramCount;
     try {
-      const out = def.run({ kernel, memory }, args);
+      const out = def.run(ctx, args);
       if (hasResult) {
         if (!(out instanceof Uint8Array) || out.length !== def.resultSize) {
           throw new Error(`${where} produced a result of the wrong size`);
@@ -146,45 +185,81 @@ export function bindSyscalls<K extends SyscallKernel>(defs: readonly SyscallDef<
 }
 
 // ---- little-endian encoders for results --------------------------------------------------
+// Each allocates only the result bytes (no DataView or intermediate arrays): results are
+// built on every syscall.
+
+function putU32(out: Uint8Array, at: number, v: number): void {
+  out[at] = v;
+  out[at + 1] = v >>> 8;
+  out[at + 2] = v >>> 16;
+  out[at + 3] = v >>> 24;
+}
+
+// setBigUint64 wraps to 64 bits itself; a scratch view spares a DataView per value.
+const scratchBytes = new Uint8Array(8);
+const scratchView = new DataView(scratchBytes.buffer);
+
+function putU64(out: Uint8Array, at: number, v: bigint): void {
+  scratchView.setBigUint64(0, v, true);
+  out.set(scratchBytes, at);
+}
 
 export function encU32(v: number): Uint8Array {
   const b = new Uint8Array(4);
-  new DataView(b.buffer).setUint32(0, v >>> 0, true);
+  putU32(b, 0, v >>> 0);
   return b;
 }
 
 export function encI32(v: number): Uint8Array {
   const b = new Uint8Array(4);
-  new DataView(b.buffer).setInt32(0, v | 0, true);
+  putU32(b, 0, v | 0);
   return b;
 }
 
 export function encU64(v: bigint): Uint8Array {
   const b = new Uint8Array(8);
-  new DataView(b.buffer).setBigUint64(0, BigInt.asUintN(64, v), true);
+  putU64(b, 0, v);
   return b;
 }
 
+type PackField = readonly ['u32' | 'i32', number] | readonly ['u64' | 'i64', bigint] | readonly ['bytes', Uint8Array];
+
+function fieldSize(field: PackField): number {
+  switch (field[0]) {
+    case 'u32':
+    case 'i32':
+      return 4;
+    case 'u64':
+    case 'i64':
+      return 8;
+    case 'bytes':
+      return field[1].length;
+  }
+}
+
 /** Packs fields into one buffer: [kind, value] pairs in order. */
-export function pack(fields: ReadonlyArray<readonly ['u32' | 'i32', number] | readonly ['u64' | 'i64', bigint] | readonly ['bytes', Uint8Array]>): Uint8Array {
-  const parts: Uint8Array[] = fields.map(([kind, v]) => {
-    switch (kind) {
+export function pack(fields: ReadonlyArray<PackField>): Uint8Array {
+  let size = 0;
+  for (const f of fields) size += fieldSize(f);
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const f of fields) {
+    switch (f[0]) {
       case 'u32':
-        return encU32(v);
+        putU32(out, at, f[1] >>> 0);
+        break;
       case 'i32':
-        return encI32(v);
+        putU32(out, at, f[1] | 0);
+        break;
       case 'u64':
       case 'i64':
-        return encU64(v);
+        putU64(out, at, f[1]);
+        break;
       case 'bytes':
-        return v;
+        out.set(f[1], at);
+        break;
     }
-  });
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
+    at += fieldSize(f);
   }
   return out;
 }
