@@ -6,6 +6,7 @@ import { bytesEqual, concatBytes } from "./mem";
 import { blake2b } from "./blake2b";
 import { ExitCode } from "./errors";
 import { abortWith } from "./vm";
+import { base32 } from "./base32";
 
 export const PROTOCOL_ID: u8 = 0;
 export const PROTOCOL_SECP256K1: u8 = 1;
@@ -125,21 +126,4 @@ export class Address {
     }
     return network + p.toString() + base32(concatBytes(this.payload(), checksum));
   }
-}
-
-const B32 = "abcdefghijklmnopqrstuvwxyz234567";
-function base32(b: Uint8Array): string {
-  let s = "";
-  let bits: u32 = 0;
-  let acc: u32 = 0;
-  for (let i = 0; i < b.length; i++) {
-    acc = ((acc << 8) | <u32>b[i]) & 0xfff;
-    bits += 8;
-    while (bits >= 5) {
-      bits -= 5;
-      s += B32.charAt(<i32>((acc >> bits) & 31));
-    }
-  }
-  if (bits > 0) s += B32.charAt(<i32>((acc << (5 - bits)) & 31));
-  return s;
 }

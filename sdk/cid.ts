@@ -2,6 +2,7 @@
 // multihash), validated on parse.
 import { readVarint, lastVarint, varintLength, putVarint } from "./varint";
 import { bytesEqual, toHex } from "./mem";
+import { base32 } from "./base32";
 
 /** Longest digest accepted in a multihash (the FVM's own limit). */
 export const MAX_DIGEST_LEN: i32 = 64;
@@ -94,21 +95,4 @@ export function cidLength(b: Uint8Array, pos: i32, end: i32): i32 {
   const len = <i32>lastVarint;
   if (p + len > end) return -1;
   return p + len - pos;
-}
-
-const B32 = "abcdefghijklmnopqrstuvwxyz234567";
-function base32(b: Uint8Array): string {
-  let s = "";
-  let bits: u32 = 0;
-  let acc: u32 = 0;
-  for (let i = 0; i < b.length; i++) {
-    acc = (acc << 8) | <u32>b[i];
-    bits += 8;
-    while (bits >= 5) {
-      bits -= 5;
-      s += B32.charAt(<i32>((acc >> bits) & 31));
-    }
-  }
-  if (bits > 0) s += B32.charAt(<i32>((acc << (5 - bits)) & 31));
-  return s;
 }
